@@ -1,0 +1,25 @@
+// Reads (never verifies) a JWT's claims: for expiry times and for explaining auth failures.
+
+export type Claims = Record<string, unknown>
+
+export function decodeClaims(jwt: string): Claims {
+  const parts = jwt.split('.')
+  if (parts.length !== 3) throw new Error('not a JWT (expected three dot-separated parts)')
+  let claims: unknown
+  try {
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+  } catch {
+    throw new Error('not a JWT (payload is not base64url JSON)')
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new Error('not a JWT (payload is not a JSON object)')
+  }
+  return claims as Claims
+}
+
+/** The `exp` claim as RFC 3339 (UTC, whole seconds), or undefined when there is none. */
+export function expiresAt(claims: Claims): string | undefined {
+  const exp = claims.exp
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
+  return new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}

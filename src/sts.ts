@@ -1,0 +1,47 @@
+// Exchanges the job's OIDC token for a Chainguard token at the Chainguard STS.
+import * as core from '@actions/core'
+import { describeStsFailure } from './errors.js'
+import { jsonObject, send, type RequestOptions } from './http.js'
+
+export interface Exchange {
+  /** e.g. https://issuer.enforce.dev */
+  issuer: string
+  identity: string
+  /** Audience of the Chainguard token: the registry host. */
+  audience: string
+  idToken: string
+}
+
+export class StsError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message)
+  }
+}
+
+export async function exchangeToken(x: Exchange, opts: Partial<RequestOptions> = {}): Promise<string> {
+  const res = await send(
+    {
+      method: 'POST',
+      url: `${x.issuer}/sts/exchange`,
+      headers: {
+        Authorization: `Bearer ${x.idToken}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+      },
+      body: new URLSearchParams({ aud: x.audience, identity: x.identity }).toString(),
+    },
+    { service: 'Chainguard STS', ...opts },
+  )
+  if (res.status !== 200) {
+    throw new StsError(describeStsFailure(res.status, res.body, String(res.headers['content-type'] ?? '')), res.status)
+  }
+  const token = jsonObject(res.body)?.token
+  if (typeof token !== 'string' || !token) {
+    throw new StsError('Chainguard STS answered HTTP 200 without a token (expected JSON {"token": "<JWT>"})', 200)
+  }
+  core.setSecret(token)
+  return token
+}
