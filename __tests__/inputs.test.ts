@@ -1,0 +1,67 @@
+import { parseInputs, InputError } from '../src/inputs.js'
+
+const ID = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
+const from = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+
+describe('parseInputs', () => {
+  it('applies the defaults for an OIDC login', () => {
+    expect(parseInputs(from({ identity: ID }))).toEqual({
+      auth: { kind: 'oidc', identity: ID, audience: 'issuer.enforce.dev' },
+      environment: 'enforce.dev',
+      registry: 'cgr.dev',
+      logout: true,
+    })
+  })
+
+  it('derives the default audience from the environment and keeps an explicit one', () => {
+    expect(parseInputs(from({ identity: ID, environment: 'chainops.dev' })).auth).toMatchObject({ audience: 'issuer.chainops.dev' })
+    expect(parseInputs(from({ identity: ID, audience: 'https://example.com/x' })).auth).toMatchObject({ audience: 'https://example.com/x' })
+  })
+
+  it('takes a pull token login', () => {
+    const inputs = parseInputs(from({ username: ID, password: 'ey.abc.def', registry: 'Localhost:5000', logout: 'False' }))
+    expect(inputs).toEqual({
+      auth: { kind: 'pull-token', username: ID, password: 'ey.abc.def' },
+      environment: 'enforce.dev',
+      registry: 'localhost:5000',
+      logout: false,
+    })
+  })
+
+  const bad: Array<[string, Record<string, string>, RegExp]> = [
+    ['no identity', {}, /^Input 'identity' is required/],
+    ['uppercase identity', { identity: ID.toUpperCase() }, /^Input 'identity' must be a Chainguard identity ID/],
+    ['identity with a shell metacharacter', { identity: `${ID};rm -rf /` }, /^Input 'identity' must be/],
+    ['identity with a trailing slash', { identity: `${ID}/` }, /^Input 'identity' must be/],
+    ['registry with a space', { identity: ID, registry: 'cgr.dev evil' }, /^Input 'registry' must be a host name/],
+    ['option-like registry', { identity: ID, registry: '--password=x' }, /^Input 'registry' must be a host name/],
+    ['registry with a newline', { identity: ID, registry: 'cgr.dev\nx' }, /^Input 'registry' must be a host name/],
+    ['registry with a path', { identity: ID, registry: 'cgr.dev/acme' }, /^Input 'registry' must be a host name/],
+    ['registry port out of range', { identity: ID, registry: 'cgr.dev:70000' }, /^Input 'registry' must be a host name/],
+    ['registry with $()', { identity: ID, registry: '$(id).cgr.dev' }, /^Input 'registry' must be a host name/],
+    ['environment with a slash', { identity: ID, environment: 'evil.com/x' }, /^Input 'environment' must be a host name/],
+    ['logout not a boolean', { identity: ID, logout: 'yes' }, /^Input 'logout' must be true or false; got "yes"$/],
+    ['audience with a space', { identity: ID, audience: 'a b' }, /^Input 'audience' must be a single word/],
+    ['identity and password together', { identity: ID, username: ID, password: 'p' }, /^Input 'identity' must be empty when username\/password/],
+    ['password without username', { password: 'p' }, /^Input 'username' must be the pull token's identity ID/],
+    ['username without password', { username: ID }, /^Input 'password' must hold the pull token/],
+    ['username not an identity', { username: 'bob', password: 'p' }, /^Input 'username' must be a Chainguard identity ID/],
+    ['multi-line password', { username: ID, password: 'a\nb' }, /^Input 'password' must be a single line/],
+  ]
+  it.each(bad)('rejects %s with a one-line error naming the input', (_name, values, message) => {
+    let error: unknown
+    try {
+      parseInputs(from(values))
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(InputError)
+    const text = (error as Error).message
+    expect(text).toMatch(message)
+    expect(text).not.toContain('\n')
+  })
+
+  it('never echoes the password in an error', () => {
+    expect(() => parseInputs(from({ identity: ID, username: ID, password: 's3cr3t-pull-token' }))).toThrow(/^(?!.*s3cr3t)/)
+  })
+})

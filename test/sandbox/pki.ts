@@ -1,0 +1,53 @@
+// Test-only PKI made with openssl: a local CA, one TLS certificate for every stand-in host, and a
+// self-signed certificate whose key signs registry tokens (docker-registry trusts it via x5c).
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const HOSTS = ['cgr.dev', 'issuer.enforce.dev', 'dl.enforce.dev', 'localhost']
+
+export interface Pki {
+  dir: string
+  caCert: string
+  tlsKey: string
+  tlsCert: string
+  tokenKey: string
+  tokenCert: string
+}
+
+const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+
+/** Makes the files once per folder; later calls reuse them. */
+export function ensurePki(dir: string): Pki {
+  mkdirSync(dir, { recursive: true })
+  const f = (name: string) => join(dir, name)
+  const pki: Pki = {
+    dir,
+    caCert: f('ca.crt'),
+    tlsKey: f('tls.key'),
+    tlsCert: f('tls.crt'),
+    tokenKey: f('token.key'),
+    tokenCert: f('token.crt'),
+  }
+  if (existsSync(pki.tokenCert)) return pki
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=setup-chainctl sandbox CA',
+    '-keyout', f('ca.key'), '-out', pki.caCert])
+  const san = [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')
+  writeFileSync(f('tls.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`)
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=sandbox', '-keyout', pki.tlsKey, '-out', f('tls.csr')])
+  openssl(['x509', '-req', '-in', f('tls.csr'), '-CA', pki.caCert, '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '30',
+    '-extfile', f('tls.ext'), '-out', pki.tlsCert])
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=sandbox registry token signer',
+    '-keyout', pki.tokenKey, '-out', pki.tokenCert])
+  return pki
+}
+
+export function read(path: string): string {
+  return readFileSync(path, 'utf8')
+}
+
+/** The certificate's DER, base64: the x5c header entry of a registry token. */
+export function certDerBase64(pemPath: string): string {
+  const pem = read(pemPath)
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')
+}
