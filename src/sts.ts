@@ -13,11 +13,10 @@ export interface Exchange {
 }
 
 export class StsError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
+  readonly status: number
+  constructor(message: string, status: number) {
     super(message)
+    this.status = status
   }
 }
 
