@@ -1,0 +1,194 @@
+// Stand-in for cgr.dev: the real registry (Debian's docker-registry, token auth) behind a small
+// front that serves /token the way cgr.dev does: HTTP Basic `_token:<Chainguard token>` (verified
+// against the STS's keys) or `<identity>:<pull token>`; everything else is proxied to the registry.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, randomUUID } from 'node:crypto'
+import { mkdirSync, openSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { json, serve, type Listen, type Running } from './http.ts'
+import { now, sign, signerFromPem, verify, type Signer } from './jwt.ts'
+import { certDerBase64, read, type Pki } from './pki.ts'
+
+export const SEEDED_IMAGE = 'chainguard/hello'
+const TOKEN_ISSUER = 'sandbox-cgr-token'
+
+export interface RegistryOptions {
+  /** Host name clients use, e.g. cgr.dev; also the token service name. */
+  service: string
+  pki: Pki
+  dataDir: string
+  /** Chainguard token issuer and keys, to verify `_token` logins. */
+  stsIssuer: string
+  stsKeys: () => Array<Record<string, unknown>>
+  /** identity ID -> pull token */
+  pullTokens: Record<string, string>
+}
+
+export interface TokenRequest {
+  account: string
+  ok: boolean
+}
+
+export interface Registry extends Running {
+  backend: string
+  tokenRequests: TokenRequest[]
+  process: ChildProcess
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+    s.once('error', reject)
+  })
+}
+
+async function waitFor(url: string, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  for (;;) {
+    try {
+      await fetch(url)
+      return
+    } catch {
+      if (Date.now() > until) throw new Error(`registry did not start at ${url}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+}
+
+function registryToken(signer: Signer, service: string, sub: string, access: Array<{ type: string; name: string; actions: string[] }>): string {
+  const t = now()
+  return sign(signer, { iss: TOKEN_ISSUER, sub, aud: service, iat: t, nbf: t - 5, exp: t + 300, jti: randomUUID(), access })
+}
+
+/** The account behind HTTP Basic credentials, or undefined when they are not valid. */
+function authenticate(header: string | undefined, o: RegistryOptions): string | undefined {
+  const m = /^Basic (.+)$/.exec(header ?? '')
+  if (!m) return undefined
+  const decoded = Buffer.from(m[1], 'base64').toString()
+  const colon = decoded.indexOf(':')
+  const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)]
+  if (user === '_token') {
+    try {
+      const claims = verify(password, o.stsKeys())
+      return claims.iss === o.stsIssuer && claims.aud === o.service ? String(claims.sub) : undefined
+    } catch {
+      return undefined
+    }
+  }
+  return o.pullTokens[user] !== undefined && o.pullTokens[user] === password ? user : undefined
+}
+
+export async function startRegistry(where: Listen, o: RegistryOptions): Promise<Registry> {
+  const signer = signerFromPem(read(o.pki.tokenKey), { x5c: [certDerBase64(o.pki.tokenCert)] })
+  const port = await freePort()
+  const backend = `http://127.0.0.1:${port}`
+  mkdirSync(join(o.dataDir, 'storage'), { recursive: true })
+  const config = join(o.dataDir, 'config.yml')
+  const realm = `${where.tls ? 'https' : 'http'}://${where.name ?? where.host}${where.port && where.port !== 443 ? `:${where.port}` : ''}/token`
+  writeFileSync(
+    config,
+    `version: 0.1
+log: { level: warn }
+storage: { filesystem: { rootdirectory: ${join(o.dataDir, 'storage')} }, delete: { enabled: true } }
+http: { addr: 127.0.0.1:${port}, secret: sandbox-${randomUUID()} }
+auth:
+  token: { realm: "${realm}", service: "${o.service}", issuer: ${TOKEN_ISSUER}, rootcertbundle: ${o.pki.tokenCert} }
+`,
+  )
+  const log = openSync(join(o.dataDir, 'registry.log'), 'a')
+  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] })
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}; see ${o.dataDir}/registry.log`))))
+  await Promise.race([waitFor(`${backend}/v2/`, 10_000), exited])
+  exited.catch(() => undefined)
+
+  const tokenRequests: TokenRequest[] = []
+  const running = await serve((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname === '/token') {
+      const account = authenticate(req.headers.authorization, o)
+      tokenRequests.push({ account: url.searchParams.get('account') ?? '', ok: account !== undefined })
+      if (!account) return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { 'WWW-Authenticate': `Basic realm="${o.service}"` })
+      const access = url.searchParams.getAll('scope').map((scope) => {
+        const [type, name, actions] = scope.split(':')
+        return { type, name, actions: actions.split(',').filter((a) => a === 'pull') }
+      })
+      const token = registryToken(signer, o.service, account, access)
+      return json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() })
+    }
+    const proxied = request(`${backend}${req.url}`, { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': where.tls ? 'https' : 'http' } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers)
+      up.pipe(res)
+    })
+    proxied.on('error', (err) => json(res, 502, { errors: [{ code: 'UNAVAILABLE', message: err.message }] }))
+    proxied.end(body)
+  }, where)
+
+  await seed(backend, signer, o.service)
+  return {
+    ...running,
+    backend,
+    tokenRequests,
+    process: child,
+    close: async () => {
+      await running.close()
+      child.kill()
+    },
+  }
+}
+
+/** Pushes a tiny one-layer image as chainguard/hello:latest straight to the backend. */
+async function seed(backend: string, signer: Signer, service: string): Promise<void> {
+  const token = registryToken(signer, service, 'sandbox-seeder', [{ type: 'repository', name: SEEDED_IMAGE, actions: ['pull', 'push'] }])
+  const auth = { Authorization: `Bearer ${token}` }
+  const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
+  const tar = tarFile('hello.txt', 'Hello from the setup-chainctl sandbox\n')
+  const layer = gzipSync(tar)
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [digest(tar)] } }))
+  for (const blob of [layer, config]) {
+    const start = await fetch(`${backend}/v2/${SEEDED_IMAGE}/blobs/uploads/`, { method: 'POST', headers: auth })
+    const location = new URL(start.headers.get('location') ?? '', backend)
+    location.searchParams.set('digest', digest(blob))
+    const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: blob })
+    if (put.status !== 201) throw new Error(`seeding blob failed: HTTP ${put.status} ${await put.text()}`)
+  }
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digest(config) },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digest(layer) }],
+  }
+  const put = await fetch(`${backend}/v2/${SEEDED_IMAGE}/manifests/latest`, {
+    method: 'PUT',
+    headers: { ...auth, 'Content-Type': manifest.mediaType },
+    body: JSON.stringify(manifest),
+  })
+  if (put.status !== 201) throw new Error(`seeding manifest failed: HTTP ${put.status} ${await put.text()}`)
+}
+
+/** A ustar archive holding one regular file. */
+function tarFile(name: string, content: string): Buffer {
+  const data = Buffer.from(content)
+  const header = Buffer.alloc(512)
+  const field = (value: string, offset: number, length: number) => header.write(value, offset, length, 'ascii')
+  field(name, 0, 100)
+  field('0000644\0', 100, 8)
+  field('0000000\0', 108, 8)
+  field('0000000\0', 116, 8)
+  field(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12)
+  field('00000000000\0', 136, 12)
+  field('        ', 148, 8)
+  field('0', 156, 1)
+  field('ustar\0', 257, 6)
+  field('00', 263, 2)
+  const sum = header.reduce((a, b) => a + b, 0)
+  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8)
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512)
+  data.copy(padded)
+  return Buffer.concat([header, padded, Buffer.alloc(1024)])
+}

