@@ -26,10 +26,11 @@ describe('retry policy', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
   })
 
-  it('prefers Retry-After, stops after the last attempt, and never overruns the deadline', () => {
+  it('waits at least Retry-After (plus jitter), stops after the last attempt, and never overruns the deadline', () => {
     const half = () => 0.5
     expect(nextDelayMs(0, undefined, 10_000, policy, half)).toBe(250)
-    expect(nextDelayMs(0, 2000, 10_000, policy, half)).toBe(2000)
+    expect(nextDelayMs(0, 2000, 10_000, policy, half)).toBe(2250)
+    expect(nextDelayMs(0, 2000, 10_000, policy, () => 0)).toBe(2000)
     expect(nextDelayMs(3, undefined, 10_000, policy, half)).toBe(2000)
     expect(nextDelayMs(4, undefined, 10_000, policy, half)).toBeUndefined()
     expect(nextDelayMs(0, 9_950, 10_000, policy, half)).toBeUndefined()

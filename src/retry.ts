@@ -43,8 +43,9 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 }
 
 /**
- * How long to wait before the next attempt, or undefined to stop. A server's Retry-After wins
- * over our own backoff; a wait that would overrun the deadline ends the retries instead.
+ * How long to wait before the next attempt, or undefined to stop. A server's Retry-After is the
+ * least we wait; jitter goes on top so a matrix of jobs told the same thing does not return as
+ * one herd. A wait that would overrun the deadline ends the retries instead.
  */
 export function nextDelayMs(
   retry: number,
@@ -54,7 +55,7 @@ export function nextDelayMs(
   random: () => number = Math.random,
 ): number | undefined {
   if (retry + 1 >= policy.attempts) return undefined
-  const delay = retryAfterMs ?? backoffMs(retry, policy, random)
+  const delay = (retryAfterMs ?? 0) + backoffMs(retry, policy, random)
   // Leave at least a moment for the next attempt itself.
   return delay + 100 < remainingMs ? delay : undefined
 }

@@ -129,6 +129,15 @@ auth:
     proxied.end(body)
   }, where)
 
+  // Docker counts loopback registries as insecure and falls back to plain http after an https
+  // failure; answer it as a TLS-only host does, with a redirect, so its errors stay the https ones.
+  const redirect = where.tls
+    ? await serve((req, res) => {
+        res.writeHead(301, { Location: `https://${o.service}${req.url}` })
+        res.end()
+      }, { host: where.host, port: 80 })
+    : undefined
+
   await seed(backend, signer, o.service)
   return {
     ...running,
@@ -136,7 +145,7 @@ auth:
     tokenRequests,
     process: child,
     close: async () => {
-      await running.close()
+      await Promise.all([running.close(), redirect?.close()])
       child.kill()
     },
   }

@@ -1,0 +1,182 @@
+// End to end: the committed bundle, run as the runner runs it, against the sandbox's OIDC, STS
+// and a real registry, with the real docker CLI; a later step pulls with skopeo.
+import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { laterStep, outputs, runStep, type Job } from '../sandbox/runner.ts'
+import { dockerCalls, dockerConfig, job, leaks, visible } from './helpers.ts'
+
+let sb: Sandbox
+beforeAll(async () => {
+  sb = await startSandbox()
+})
+afterAll(() => sb.stop())
+beforeEach(() => {
+  sb.sts.faults.length = 0
+  sb.sts.requests.length = 0
+})
+
+const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
+const pull = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', IMAGE])
+
+describe('login with the job OIDC token', () => {
+  it('logs docker in with the defaults, a later step pulls, and the post step removes access', async () => {
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(0)
+    expect(visible(main)).toEqual([
+      "Requesting the job's OIDC token for audience issuer.enforce.dev",
+      `Exchanging it at https://issuer.enforce.dev for identity ${IDENTITY} (audience cgr.dev)`,
+      expect.stringMatching(new RegExp(`^Logged in to cgr.dev as ${IDENTITY}; token expires at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`)),
+    ])
+    const out = outputs(j)
+    expect(out).toEqual({ identity: IDENTITY, registry: 'cgr.dev', 'expires-at': expect.stringMatching(/Z$/) })
+    const expiresIn = Date.parse(out['expires-at']) - Date.now()
+    expect(expiresIn).toBeGreaterThan(55 * 60_000)
+    expect(expiresIn).toBeLessThanOrEqual(3600_000)
+    expect(Object.keys(dockerConfig(j).auths ?? {})).toEqual(['cgr.dev'])
+    expect(sb.sts.requests).toHaveLength(1)
+
+    const before = await pull(j)
+    expect(before.code).toBe(0)
+    expect(JSON.parse(before.stdout)).toMatchObject({ Name: 'cgr.dev/chainguard/hello', RepoTags: ['latest'] })
+
+    const post = await runStep(j, 'post')
+    expect(post.code).toBe(0)
+    expect(visible(post)).toEqual(['Logged out of cgr.dev'])
+    expect(dockerConfig(j).auths ?? {}).toEqual({})
+    const after = await pull(j)
+    expect(after.code).not.toBe(0)
+    expect(after.stderr).toMatch(/unauthorized|authentication required/i)
+
+    expect(dockerCalls(j)).toEqual(['login cgr.dev --username _token --password-stdin ', 'logout cgr.dev '])
+    expect(leaks(sb, j, [main, before, post, after], { files: true })).toEqual([])
+  })
+
+  it('leaves the login in place with logout: false', async () => {
+    const j = job(sb)
+    expect((await runStep(j, 'main', { identity: IDENTITY, logout: 'false' })).code).toBe(0)
+    const post = await runStep(j, 'post')
+    expect(visible(post)).toEqual(['Nothing to log out of.'])
+    expect((await pull(j)).code).toBe(0)
+    expect(dockerCalls(j)).toHaveLength(1)
+  })
+
+  it('explains a missing id-token permission, with no request and no docker call', async () => {
+    const j = job(sb, { oidc: false })
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(1)
+    expect(visible(main)).toEqual([
+      "Requesting the job's OIDC token for audience issuer.enforce.dev",
+      "::error::The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. Pull requests from forks never get one; use a pull token (username/password inputs) there.",
+    ])
+    expect(sb.sts.requests).toHaveLength(0)
+    expect(dockerCalls(j)).toEqual([])
+    expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+
+  it('shows the claims on an identity mismatch after exactly one STS request', async () => {
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: OTHER_IDENTITY })
+    expect(main.code).toBe(1)
+    expect(visible(main).slice(2)).toEqual([
+      "The job's OIDC token presented these claims:",
+      '  iss: "https://token.actions.githubusercontent.com"',
+      '  aud: "issuer.enforce.dev"',
+      '  sub: "repo:acme/app:ref:refs/heads/main"',
+      `Identity ${OTHER_IDENTITY} must name this issuer, a subject (or subject pattern) matching sub, and this audience.`,
+      `Inspect it with: chainctl iam identities describe ${OTHER_IDENTITY}`,
+      expect.stringMatching(/^::error::Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match this identity \(/),
+    ])
+    expect(sb.sts.requests.map((r) => r.status)).toEqual([403])
+    expect(dockerCalls(j)).toEqual([])
+    expect(leaks(sb, j, [main])).toEqual([])
+  })
+
+  it('recovers from transient 503s, logging each retry', async () => {
+    sb.sts.faults.push({ status: 503 }, { status: 503 })
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(0)
+    expect(visible(main).filter((l) => l.startsWith('::warning::'))).toEqual([
+      expect.stringMatching(/^::warning::Chainguard STS answered HTTP 503; retry 1\/4 in \d\.\ds$/),
+      expect.stringMatching(/^::warning::Chainguard STS answered HTTP 503; retry 2\/4 in \d\.\ds$/),
+    ])
+    expect(sb.sts.requests.map((r) => r.status)).toEqual([503, 503, 200])
+    await runStep(j, 'post')
+  })
+
+  it('honours Retry-After on 429', async () => {
+    sb.sts.faults.push({ status: 429, retryAfter: '2' })
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(0)
+    expect(main.ms).toBeGreaterThanOrEqual(2000)
+    expect(visible(main)).toContainEqual(expect.stringMatching(/^::warning::Chainguard STS answered HTTP 429; retry 1\/4 in 2\.\ds$/))
+    await runStep(j, 'post')
+  })
+
+  it('fails clearly on an HTML reply', async () => {
+    sb.sts.faults.push(...Array(5).fill({ html: true }))
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toBe(
+      '::error::Chainguard STS answered HTTP 502 with an unexpected body (text/html), not a grpc-gateway status (the STS is failing; retry the job later)',
+    )
+    expect(dockerCalls(j)).toEqual([])
+  })
+
+  it('ends a hanging STS by its own timeout', async () => {
+    sb.sts.faults.push(...Array(5).fill({ hang: true }))
+    const j = job(sb)
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::Chainguard STS request failed \(timed out\) after [23] attempt\(s\) in \d+\.\ds$/)
+    expect(main.ms).toBeLessThan(35_000)
+    expect(dockerCalls(j)).toEqual([])
+  }, 60_000)
+})
+
+describe('bad inputs', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['a shell metacharacter in identity', { identity: `${IDENTITY};id` }, /^::error::Input 'identity' must be a Chainguard identity ID/],
+    ['a newline in registry', { identity: IDENTITY, registry: 'cgr.dev\nevil' }, /^::error::Input 'registry' must be a host name/],
+    ['an option-like registry', { identity: IDENTITY, registry: '--username=x' }, /^::error::Input 'registry' must be a host name/],
+    ['$() in environment', { identity: IDENTITY, environment: '$(id)' }, /^::error::Input 'environment' must be a host name/],
+    ['identity with a pull token', { identity: IDENTITY, username: PULL_IDENTITY, password: 'x' }, /^::error::Input 'identity' must be empty/],
+  ]
+  it.each(cases)('rejects %s before any request, without calling docker', async (_name, inputs, message) => {
+    const j = job(sb)
+    const requests = sb.github.requests
+    const main = await runStep(j, 'main', inputs)
+    expect(main.code).toBe(1)
+    expect(visible(main)).toEqual([expect.stringMatching(message)])
+    expect(main.stderr).toBe('')
+    expect(sb.github.requests).toBe(requests)
+    expect(sb.sts.requests).toHaveLength(0)
+    expect(dockerCalls(j)).toEqual([])
+  })
+})
+
+describe('pull token login', () => {
+  it('logs in as the identity with the pull token on stdin', async () => {
+    const j = job(sb, { oidc: false })
+    const main = await runStep(j, 'main', { username: PULL_IDENTITY, password: sb.pullToken })
+    expect(main.code).toBe(0)
+    expect(main.stdout).toContain(`::add-mask::${sb.pullToken}`)
+    expect(outputs(j)).toMatchObject({ identity: PULL_IDENTITY, registry: 'cgr.dev', 'expires-at': expect.stringMatching(/Z$/) })
+    expect((await pull(j)).code).toBe(0)
+    expect(dockerCalls(j)).toEqual([`login cgr.dev --username ${PULL_IDENTITY} --password-stdin `])
+    const post = await runStep(j, 'post')
+    expect((await pull(j)).code).not.toBe(0)
+    expect(leaks(sb, j, [main, post])).toEqual([])
+  })
+
+  it("fails with the registry's reason when it rejects the token, leaving nothing behind", async () => {
+    const j = job(sb, { oidc: false })
+    const main = await runStep(j, 'main', { username: PULL_IDENTITY, password: 'not-the-pull-token-0123456789' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr.dev failed: .*(unauthorized|authentication required)/i)
+    expect(dockerConfig(j).auths ?? {}).toEqual({})
+    expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+})
