@@ -6,6 +6,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "${SANDBOX_NETNS:-}" != 1 ]; then
+  missing=()
+  for tool in docker docker-registry skopeo openssl unshare ip; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "sandbox: missing ${missing[*]}; install with: apt-get install docker-registry skopeo iproute2 openssl docker.io" >&2
+    exit 1
+  fi
   userns=()
   [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
   exec unshare "${userns[@]}" --mount --net --fork env SANDBOX_NETNS=1 "$0" "$@"
