@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the sandbox need, and only what is missing: npm packages, and the
-# Debian packages docker-registry, skopeo, iproute2 and openssl (plus a docker CLI if none).
+# Debian packages docker-registry, skopeo, iproute2, openssl and docker.io (the engine test).
 # Runs before `npm start` and `npm test`; safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,10 +10,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 need=()
-for p in docker-registry skopeo iproute2 openssl; do
+for p in docker-registry skopeo iproute2 openssl docker.io; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
-command -v docker >/dev/null || need+=(docker.io)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "setup: the sandbox needs: ${need[*]}. Install them with: sudo apt-get install ${need[*]}" >&2

@@ -1,0 +1,38 @@
+// A matrix of 32 jobs logging in at once (separate homes) against an STS that serves 4 requests
+// at a time and answers 429 + Retry-After to the rest: every job must get through.
+import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { runStep } from '../sandbox/runner.ts'
+import { dockerConfig, job, leaks } from './helpers.ts'
+
+const JOBS = 32
+let sb: Sandbox
+beforeAll(async () => {
+  sb = await startSandbox({ maxInFlight: 4, latencyMs: 250 })
+})
+afterAll(() => sb.stop())
+
+it(`logs in ${JOBS} concurrent jobs through a rate-limiting STS`, async () => {
+  const jobs = Array.from({ length: JOBS }, () => job(sb))
+  const started = Date.now()
+  const results = await Promise.all(jobs.map((j) => runStep(j, 'main', { identity: IDENTITY })))
+  const wall = Date.now() - started
+
+  const failed = results.filter((r) => r.code !== 0)
+  expect(failed.map((r) => r.lines.at(-1))).toEqual([])
+  for (const j of jobs) expect(Object.keys(dockerConfig(j).auths ?? {})).toEqual(['cgr.dev'])
+  const statuses = sb.sts.requests.map((r) => r.status)
+  const limited = statuses.filter((s) => s === 429).length
+  expect(statuses.filter((s) => s === 200)).toHaveLength(JOBS)
+  expect(limited).toBeGreaterThan(0) // the limit really bit
+  const retries = results.flatMap((r) => r.lines).filter((l) => l.includes('answered HTTP 429; retry')).length
+  expect(retries).toBe(limited)
+  jobs.forEach((j, i) => expect(leaks(sb, j, [results[i]])).toEqual([]))
+
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b)
+  console.log(
+    `matrix: ${JOBS} jobs, STS limit 4 in flight: ${statuses.length} STS requests (${limited} answered 429), ` +
+      `wall ${wall} ms, per job median ${ms[JOBS >> 1]} ms, max ${ms[JOBS - 1]} ms`,
+  )
+  await Promise.all(jobs.map((j) => runStep(j, 'post')))
+  for (const j of jobs) expect(dockerConfig(j).auths ?? {}).toEqual({})
+}, 120_000)
