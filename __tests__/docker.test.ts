@@ -52,7 +52,7 @@ describe('docker', () => {
   it('says when there is no docker CLI', async () => {
     process.env.PATH = dir
     rmSync(join(dir, 'docker'))
-    await expect(dockerLogin('cgr.dev', '_token', SECRET)).rejects.toThrow(/^docker CLI could not be run: /)
+    await expect(dockerLogin('cgr.dev', '_token', SECRET)).rejects.toThrow(/^docker could not be run: /)
     expect(existsSync(join(dir, 'stdin'))).toBe(false)
   })
 })

@@ -7,6 +7,16 @@ describe('parseInputs', () => {
   it('applies the defaults for an OIDC login', () => {
     expect(parseInputs(from({ identity: ID }))).toEqual({
       auth: { kind: 'oidc', identity: ID, audience: 'issuer.enforce.dev' },
+      chainctl: {
+        install: true,
+        version: 'latest',
+        downloadUrl: 'https://dl.enforce.dev/chainctl',
+        apkHost: 'apk.cgr.dev',
+        librariesHost: 'libraries.cgr.dev',
+        envAuth: false,
+        verbosity: 0,
+        configPath: '',
+      },
       environment: 'enforce.dev',
       registry: 'cgr.dev',
       logout: true,
@@ -19,16 +29,35 @@ describe('parseInputs', () => {
   })
 
   it('takes a pull token login', () => {
-    const inputs = parseInputs(from({ username: ID, password: 'ey.abc.def', registry: 'Localhost:5000', logout: 'False' }))
-    expect(inputs).toEqual({
+    const inputs = parseInputs(from({ username: ID, password: 'ey.abc.def', registry: 'Localhost:5000', logout: 'False', install: 'false' }))
+    expect(inputs).toMatchObject({
       auth: { kind: 'pull-token', username: ID, password: 'ey.abc.def' },
+      chainctl: { install: false },
       environment: 'enforce.dev',
       registry: 'localhost:5000',
       logout: false,
     })
   })
 
+  it('takes the chainctl inputs', () => {
+    const { chainctl } = parseInputs(
+      from({ identity: ID, environment: 'chainops.dev', version: '0.2.50', 'env-auth': 'true', verbosity: '3', 'apk-host': 'apk.example.com', 'config-path': '/x/y.yaml' }),
+    )
+    expect(chainctl).toMatchObject({ version: '0.2.50', downloadUrl: 'https://dl.chainops.dev/chainctl', envAuth: true, verbosity: 3, apkHost: 'apk.example.com', configPath: '/x/y.yaml' })
+    expect(parseInputs(from({ identity: ID, 'download-url': 'http://127.0.0.1:8080/mirror/' })).chainctl.downloadUrl).toBe('http://127.0.0.1:8080/mirror')
+    expect(parseInputs(from({ identity: ID, 'download-url': 'https://mirror.example.com/chainctl' })).chainctl.downloadUrl).toBe('https://mirror.example.com/chainctl')
+  })
+
   const bad: Array<[string, Record<string, string>, RegExp]> = [
+    ['a version range', { identity: ID, version: '^0.2' }, /^Input 'version' must be latest or a version X.Y.Z, like 0.2.50; got "\^0.2"$/],
+    ['a v-prefixed version', { identity: ID, version: 'v0.2.50' }, /^Input 'version' must be latest or a version X.Y.Z/],
+    ['plain http to a remote mirror', { identity: ID, 'download-url': 'http://mirror.example.com/chainctl' }, /^Input 'download-url' must be an https URL \(http only for localhost\)/],
+    ['a download URL with credentials', { identity: ID, 'download-url': 'https://u:s3cr3t@mirror.example.com' }, /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/],
+    ['a download URL that is not one', { identity: ID, 'download-url': 'mirror' }, /^Input 'download-url' must be an https URL/],
+    ['verbosity out of range', { identity: ID, verbosity: '9' }, /^Input 'verbosity' must be a number from 0 to 5; got "9"$/],
+    ['install not a boolean', { identity: ID, install: 'maybe' }, /^Input 'install' must be true or false/],
+    ['env-auth with a pull token', { username: ID, password: 'p', 'env-auth': 'true' }, /^Input 'env-auth' needs 'identity'/],
+    ['apk-host with a path', { identity: ID, 'apk-host': 'apk.cgr.dev/x' }, /^Input 'apk-host' must be a host name/],
     ['no identity', {}, /^Input 'identity' is required/],
     ['uppercase identity', { identity: ID.toUpperCase() }, /^Input 'identity' must be a Chainguard identity ID/],
     ['identity with a shell metacharacter', { identity: `${ID};rm -rf /` }, /^Input 'identity' must be/],

@@ -13,6 +13,8 @@ export interface Credentials {
   secret: string
   /** RFC 3339, when the secret is a JWT with an expiry. */
   expiresAt?: string
+  /** Chainguard tokens for other audiences (apk, libraries); OIDC logins only. */
+  tokenFor?: (audience: string) => Promise<string>
 }
 
 const onRetry = (message: string) => core.warning(message)
@@ -25,6 +27,14 @@ function expiryOf(token: string): string | undefined {
   }
 }
 
+function showClaims(idToken: string, identity: string): void {
+  try {
+    for (const line of explainAuthFailure(decodeClaims(idToken), identity)) core.info(line)
+  } catch {
+    core.info("The job's OIDC token is not a JWT, so its claims cannot be shown.")
+  }
+}
+
 export async function getCredentials(inputs: Inputs): Promise<Credentials> {
   const { auth } = inputs
   if (auth.kind === 'pull-token') {
@@ -33,14 +43,15 @@ export async function getCredentials(inputs: Inputs): Promise<Credentials> {
   const issuer = `https://issuer.${inputs.environment}`
   core.info(`Requesting the job's OIDC token for audience ${auth.audience}`)
   const idToken = await getIdToken(auth.audience, process.env, { onRetry })
-  core.info(`Exchanging it at ${issuer} for identity ${auth.identity} (audience ${inputs.registry})`)
-  try {
-    const token = await exchangeToken({ issuer, identity: auth.identity, audience: inputs.registry, idToken }, { onRetry })
-    return { identity: auth.identity, username: '_token', secret: token, expiresAt: expiryOf(token) }
-  } catch (err) {
-    if (err instanceof StsError && isAuthFailure(err.status)) {
-      for (const line of explainAuthFailure(decodeClaims(idToken), auth.identity)) core.info(line)
+  const tokenFor = async (audience: string) => {
+    try {
+      return await exchangeToken({ issuer, identity: auth.identity, audience, idToken }, { onRetry })
+    } catch (err) {
+      if (err instanceof StsError && isAuthFailure(err.status)) showClaims(idToken, auth.identity)
+      throw err
     }
-    throw err
   }
+  core.info(`Exchanging it at ${issuer} for identity ${auth.identity} (audience ${inputs.registry})`)
+  const token = await tokenFor(inputs.registry)
+  return { identity: auth.identity, username: '_token', secret: token, expiresAt: expiryOf(token), tokenFor }
 }

@@ -12,8 +12,10 @@ export interface Request {
 export interface Response {
   status: number
   headers: Record<string, string | string[] | undefined>
-  body: string
+  data: Buffer
 }
+
+export const text = (res: Response) => res.data.toString('utf8')
 
 export interface RequestOptions {
   /** Names the service in messages, e.g. "Chainguard STS". Never a URL with secrets in it. */
@@ -32,8 +34,10 @@ async function attempt(req: Request, timeoutMs: number): Promise<Response> {
   const client = new HttpClient('setup-chainctl', undefined, { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
   try {
     const res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
-    const body = await res.readBody()
-    return { status: res.message.statusCode ?? 0, headers: res.message.headers, body }
+    const chunks: Buffer[] = []
+    for await (const chunk of res.message) chunks.push(chunk as Buffer)
+    const data = Buffer.concat(chunks)
+    return { status: res.message.statusCode ?? 0, headers: res.message.headers, data }
   } finally {
     client.dispose()
   }

@@ -5,8 +5,26 @@ export type Auth =
   | { kind: 'oidc'; identity: string; audience: string }
   | { kind: 'pull-token'; username: string; password: string }
 
+/** What to do about chainctl itself. */
+export interface ChainctlInputs {
+  install: boolean
+  /** X.Y.Z or 'latest'. */
+  version: string
+  /** Where releases live: <downloadUrl>/<version>/chainctl_<os>_<arch>. */
+  downloadUrl: string
+  apkHost: string
+  librariesHost: string
+  /** Export HTTP_AUTH for apk tooling. */
+  envAuth: boolean
+  /** chainctl's -v level, 0-5. */
+  verbosity: number
+  /** CHAINCTL_CONFIG for chainctl, '' for its default. */
+  configPath: string
+}
+
 export interface Inputs {
   auth: Auth
+  chainctl: ChainctlInputs
   /** Chainguard environment, e.g. enforce.dev: the issuer is https://issuer.<environment>. */
   environment: string
   /** Registry host[:port] to log in to; also the audience of the Chainguard token. */
@@ -51,6 +69,44 @@ function bool(name: string, value: string): boolean {
   return fail(name, 'must be true or false', value)
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** https, or http for a loopback host only (a local mirror); no query, no trailing slash. */
+function downloadUrl(value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  const expected = 'must be an https URL (http only for localhost) without credentials, like https://dl.enforce.dev/chainctl'
+  if (url && (url.username || url.password)) fail('download-url', expected) // never echo credentials
+  const ok = url && !url.search && !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+  if (!ok) fail('download-url', expected, value)
+  return value.replace(/\/+$/, '')
+}
+
+function chainctlInputs(get: (name: string) => string, environment: string, oidc: boolean): ChainctlInputs {
+  const version = get('version') || 'latest'
+  if (version !== 'latest' && !/^\d+\.\d+\.\d+$/.test(version)) fail('version', 'must be latest or a version X.Y.Z, like 0.2.50', version)
+  const verbosity = get('verbosity') || '0'
+  if (!/^[0-5]$/.test(verbosity)) fail('verbosity', 'must be a number from 0 to 5', verbosity)
+  const configPath = get('config-path')
+  if (/[\r\n\0]/.test(configPath)) fail('config-path', 'must be a single-line file path', configPath)
+  const envAuth = bool('env-auth', get('env-auth') || 'false')
+  if (envAuth && !oidc) fail('env-auth', "needs 'identity': HTTP_AUTH carries a token the identity gets for the apk host")
+  return {
+    install: bool('install', get('install') || 'true'),
+    version,
+    downloadUrl: downloadUrl(get('download-url') || `https://dl.${environment}/chainctl`),
+    apkHost: host('apk-host', get('apk-host') || 'apk.cgr.dev'),
+    librariesHost: host('libraries-host', get('libraries-host') || 'libraries.cgr.dev'),
+    envAuth,
+    verbosity: Number(verbosity),
+    configPath,
+  }
+}
+
 /** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
 export function parseInputs(get: (name: string) => string): Inputs {
   const environment = host('environment', get('environment') || 'enforce.dev')
@@ -77,7 +133,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     }
     auth = { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
   }
-  return { auth, environment, registry, logout }
+  return { auth, chainctl: chainctlInputs(get, environment, auth.kind === 'oidc'), environment, registry, logout }
 }
 
 /** Reads the action's inputs, masking the pull token before anything can print it. */

@@ -1,4 +1,4 @@
-// The main step: inputs -> registry credentials -> docker login -> outputs.
+// The main step: inputs -> registry credentials -> docker login -> chainctl -> outputs.
 import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
 import { dockerLogin } from './docker.js'
@@ -12,6 +12,12 @@ async function run(): Promise<void> {
   await dockerLogin(inputs.registry, creds.username, creds.secret)
   if (inputs.logout) rememberLogin(inputs.registry)
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
+
+  if (inputs.chainctl.install) {
+    const { setupChainctl } = await import('./chainctl.js')
+    const chainctl = await setupChainctl(inputs.chainctl, creds)
+    core.setOutput('chainctl-version', chainctl.version)
+  }
 
   core.setOutput('identity', creds.identity)
   core.setOutput('registry', inputs.registry)

@@ -1,6 +1,6 @@
 // Asks the runner for the job's GitHub OIDC token.
 import * as core from '@actions/core'
-import { jsonObject, send, type RequestOptions } from './http.js'
+import { jsonObject, send, text, type RequestOptions } from './http.js'
 
 export class OidcError extends Error {}
 
@@ -24,7 +24,7 @@ export async function getIdToken(
     { method: 'GET', url: target.toString(), headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' } },
     { service: 'GitHub OIDC token endpoint', ...opts },
   )
-  const value = res.status === 200 ? jsonObject(res.body)?.value : undefined
+  const value = res.status === 200 ? jsonObject(text(res))?.value : undefined
   if (typeof value !== 'string' || !value) {
     throw new OidcError(`GitHub OIDC token endpoint answered HTTP ${res.status} without a token (expected JSON {"value": "<JWT>"})`)
   }

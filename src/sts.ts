@@ -1,7 +1,7 @@
 // Exchanges the job's OIDC token for a Chainguard token at the Chainguard STS.
 import * as core from '@actions/core'
 import { describeStsFailure } from './errors.js'
-import { jsonObject, send, type RequestOptions } from './http.js'
+import { jsonObject, send, text, type RequestOptions } from './http.js'
 
 export interface Exchange {
   /** e.g. https://issuer.enforce.dev */
@@ -35,9 +35,9 @@ export async function exchangeToken(x: Exchange, opts: Partial<RequestOptions> =
     { service: 'Chainguard STS', ...opts },
   )
   if (res.status !== 200) {
-    throw new StsError(describeStsFailure(res.status, res.body, String(res.headers['content-type'] ?? '')), res.status)
+    throw new StsError(describeStsFailure(res.status, text(res), String(res.headers['content-type'] ?? '')), res.status)
   }
-  const token = jsonObject(res.body)?.token
+  const token = jsonObject(text(res))?.token
   if (typeof token !== 'string' || !token) {
     throw new StsError('Chainguard STS answered HTTP 200 without a token (expected JSON {"token": "<JWT>"})', 200)
   }

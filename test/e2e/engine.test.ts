@@ -47,7 +47,7 @@ withEngine('docker pull works after the action and fails after the post step', a
   if (typeof engine === 'string') return
   const j = job(sb)
   j.env.DOCKER_HOST = `unix://${engine.socket}`
-  const main = await runStep(j, 'main', { identity: IDENTITY })
+  const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
   expect(main.code).toBe(0)
   const pull = await laterStep(j, 'docker', ['pull', 'cgr.dev/chainguard/hello:latest'])
   expect(pull.stderr).toBe('')

@@ -26,14 +26,18 @@ describe('login with the job OIDC token', () => {
       "Requesting the job's OIDC token for audience issuer.enforce.dev",
       `Exchanging it at https://issuer.enforce.dev for identity ${IDENTITY} (audience cgr.dev)`,
       expect.stringMatching(new RegExp(`^Logged in to cgr.dev as ${IDENTITY}; token expires at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`)),
+      'Downloading chainctl 0.2.51 from https://dl.enforce.dev/chainctl/0.2.51/chainctl_linux_x86_64',
+      'chainctl 0.2.51 on PATH',
+      `chainctl logged in as ${IDENTITY} (API, apk.cgr.dev, libraries.cgr.dev)`,
     ])
     const out = outputs(j)
-    expect(out).toEqual({ identity: IDENTITY, registry: 'cgr.dev', 'expires-at': expect.stringMatching(/Z$/) })
+    expect(out).toEqual({ identity: IDENTITY, registry: 'cgr.dev', 'chainctl-version': '0.2.51', 'expires-at': expect.stringMatching(/Z$/) })
     const expiresIn = Date.parse(out['expires-at']) - Date.now()
     expect(expiresIn).toBeGreaterThan(55 * 60_000)
     expect(expiresIn).toBeLessThanOrEqual(3600_000)
     expect(Object.keys(dockerConfig(j).auths ?? {})).toEqual(['cgr.dev'])
-    expect(sb.sts.requests).toHaveLength(1)
+    // One exchange by the action, then three by chainctl's own logins (API, apk, libraries).
+    expect(sb.sts.requests.map((r) => r.status)).toEqual([200, 200, 200, 200])
 
     const before = await pull(j)
     expect(before.code).toBe(0)
@@ -94,7 +98,7 @@ describe('login with the job OIDC token', () => {
   it('recovers from transient 503s, logging each retry', async () => {
     sb.sts.faults.push({ status: 503 }, { status: 503 })
     const j = job(sb)
-    const main = await runStep(j, 'main', { identity: IDENTITY })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
     expect(main.code).toBe(0)
     expect(visible(main).filter((l) => l.startsWith('::warning::'))).toEqual([
       expect.stringMatching(/^::warning::Chainguard STS answered HTTP 503; retry 1\/4 in \d\.\ds$/),
@@ -107,7 +111,7 @@ describe('login with the job OIDC token', () => {
   it('honours Retry-After on 429', async () => {
     sb.sts.faults.push({ status: 429, retryAfter: '2' })
     const j = job(sb)
-    const main = await runStep(j, 'main', { identity: IDENTITY })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
     expect(main.code).toBe(0)
     expect(main.ms).toBeGreaterThanOrEqual(2000)
     expect(visible(main)).toContainEqual(expect.stringMatching(/^::warning::Chainguard STS answered HTTP 429; retry 1\/4 in 2\.\ds$/))

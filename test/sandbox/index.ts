@@ -1,7 +1,9 @@
-// Starts the whole sandbox in one call: GitHub's OIDC provider, the Chainguard STS and cgr.dev,
-// each on its real host name (see hosts and netns.sh) with TLS from the sandbox CA.
+// Starts the whole sandbox in one call: GitHub's OIDC provider, the Chainguard STS, cgr.dev and
+// the chainctl downloads, each on its real host name (see hosts and netns.sh) with TLS from the
+// sandbox CA.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startDownloads, type Downloads } from './downloads.ts'
 import { GITHUB_ISSUER, startGitHubOidc, type GitHubOidc, type Job } from './github.ts'
 import { now, sign } from './jwt.ts'
 import { ensurePki, read, type Pki } from './pki.ts'
@@ -22,6 +24,7 @@ export interface Sandbox {
   github: GitHubOidc
   sts: Sts
   registry: Registry
+  downloads: Downloads
   pullToken: string
   /** Every secret the sandbox handed out so far, for leak scans. */
   secrets(): string[]
@@ -62,15 +65,17 @@ export async function startSandbox(opts: Partial<Pick<StsOptions, 'ttl' | 'maxIn
     stsKeys: sts.jwks,
     pullTokens: { [PULL_IDENTITY]: pullToken },
   })
+  const downloads = await startDownloads(at('dl.enforce.dev'))
   return {
     pki,
     github,
     sts,
     registry,
+    downloads,
     pullToken,
     secrets: () => [github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, pullToken, ...github.issued, ...sts.issued],
     stop: async () => {
-      await Promise.all([github.close(), sts.close(), registry.close()])
+      await Promise.all([github.close(), sts.close(), registry.close(), downloads.close()])
     },
   }
 }

@@ -1,0 +1,157 @@
+export const id = 132;
+export const ids = [132];
+export const modules = {
+
+/***/ 1132:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  setupChainctl: () => (/* binding */ setupChainctl)
+});
+
+// UNUSED EXPORTS: ChainctlError
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
+var core = __webpack_require__(6058);
+// EXTERNAL MODULE: ./src/exec.ts + 1 modules
+var exec = __webpack_require__(4981);
+// EXTERNAL MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js + 2 modules
+var tool_cache = __webpack_require__(9805);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/http.ts + 1 modules
+var http = __webpack_require__(256);
+;// CONCATENATED MODULE: ./src/release.ts
+// Pure facts about chainctl releases: file names per platform and the checksums file.
+const OS = { Linux: 'linux', macOS: 'darwin', Windows: 'windows' };
+const ARCH = { X64: 'x86_64', ARM64: 'arm64' };
+class ReleaseError extends Error {
+}
+/** The release file for a runner, from RUNNER_OS / RUNNER_ARCH: e.g. chainctl_darwin_arm64. */
+function assetName(runnerOs, runnerArch) {
+    const os = OS[runnerOs];
+    const arch = ARCH[runnerArch];
+    if (!os || !arch) {
+        throw new ReleaseError(`chainctl is published for Linux, macOS and Windows on X64 and ARM64, not ${runnerOs || '?'}/${runnerArch || '?'}`);
+    }
+    return `chainctl_${os}_${arch}${os === 'windows' ? '.exe' : ''}`;
+}
+/** The sha256 listed for `file` in a sha256sum-format checksums file. */
+function checksumFor(checksums, file) {
+    for (const line of checksums.split('\n')) {
+        const m = /^([0-9a-f]{64}) [ *]?(\S+)\s*$/i.exec(line.trim());
+        if (m && m[2] === file)
+            return m[1].toLowerCase();
+    }
+    return undefined;
+}
+/** The version from latest/metadata.json, if it is a plain X.Y.Z. */
+function versionFromMetadata(metadata) {
+    const v = metadata?.version;
+    return typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) ? v.replace(/^v/, '') : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/install.ts
+// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
+// against the release's checksums file, cache, and put it on PATH.
+
+
+
+
+
+
+
+async function download(url, opts) {
+    const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
+    if (res.status !== 200)
+        throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`);
+    return res.data;
+}
+async function resolveVersion(c, opts) {
+    if (c.version !== 'latest')
+        return c.version;
+    const url = `${c.downloadUrl}/latest/metadata.json`;
+    const version = versionFromMetadata((0,http/* jsonObject */.o$)((await download(url, opts)).toString()));
+    if (!version)
+        throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`);
+    return version;
+}
+async function installChainctl(c, opts = {}) {
+    const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
+    const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
+    const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase();
+    const version = await resolveVersion(c, opts);
+    const cached = tool_cache/* find */.I6('chainctl', version, arch);
+    if (cached) {
+        core/* addPath */.fM(cached);
+        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true };
+    }
+    const base = `${c.downloadUrl}/${version}`;
+    core/* info */.pq(`Downloading chainctl ${version} from ${base}/${file}`);
+    const [binary, checksums] = await Promise.all([download(`${base}/${file}`, opts), download(`${base}/chainctl_checksums.txt`, opts)]);
+    const expected = checksumFor(checksums.toString(), file);
+    if (!expected)
+        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+    const actual = (0,external_node_crypto_.createHash)('sha256').update(binary).digest('hex');
+    if (actual !== expected) {
+        throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
+    }
+    const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
+    try {
+        const path = (0,external_node_path_.join)(staging, exe);
+        (0,external_node_fs_.writeFileSync)(path, binary);
+        (0,external_node_fs_.chmodSync)(path, 0o755);
+        const dir = await tool_cache/* cacheFile */.NJ(path, exe, 'chainctl', version, arch);
+        core/* addPath */.fM(dir);
+        return { version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/chainctl.ts
+// chainctl for later steps: installed through the tool cache, logged in as the identity for the
+// API and the apk and libraries hosts, and HTTP_AUTH for apk tooling on request. Loaded only
+// when `install` is on, so a plain registry login never pays for it.
+
+
+
+class ChainctlError extends Error {
+}
+/** chainctl finds the runner's OIDC variables itself: no token on its command line. */
+async function login(chainctl, c, identity, audience) {
+    const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
+    const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
+    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env);
+    if (code !== 0)
+        throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
+}
+async function setupChainctl(c, creds) {
+    const chainctl = await installChainctl(c, { onRetry: (m) => core/* warning */.$e(m) });
+    core/* info */.pq(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`);
+    if (c.configPath)
+        core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
+    if (!creds.tokenFor)
+        return chainctl; // pull-token logins have no identity to log chainctl in as
+    for (const audience of [undefined, c.apkHost, c.librariesHost])
+        await login(chainctl, c, creds.identity, audience);
+    core/* info */.pq(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
+    if (c.envAuth) {
+        const token = await creds.tokenFor(c.apkHost);
+        core/* exportVariable */.dN('HTTP_AUTH', `basic:${c.apkHost}:user:${token}`);
+        core/* info */.pq(`HTTP_AUTH exported for ${c.apkHost}`);
+    }
+    return chainctl;
+}
+
+
+/***/ })
+
+};

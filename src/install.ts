@@ -1,0 +1,66 @@
+// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
+// against the release's checksums file, cache, and put it on PATH.
+import * as core from '@actions/core'
+import * as tc from '@actions/tool-cache'
+import { createHash } from 'node:crypto'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { jsonObject, send, type RequestOptions } from './http.js'
+import type { ChainctlInputs } from './inputs.js'
+import { assetName, checksumFor, ReleaseError, versionFromMetadata } from './release.js'
+
+export interface Installed {
+  version: string
+  /** Full path of the chainctl executable. */
+  path: string
+  fromCache: boolean
+}
+
+async function download(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
+  const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts })
+  if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
+  return res.data
+}
+
+async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
+  if (c.version !== 'latest') return c.version
+  const url = `${c.downloadUrl}/latest/metadata.json`
+  const version = versionFromMetadata(jsonObject((await download(url, opts)).toString()))
+  if (!version) throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`)
+  return version
+}
+
+export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}): Promise<Installed> {
+  const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
+  const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
+  const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase()
+  const version = await resolveVersion(c, opts)
+
+  const cached = tc.find('chainctl', version, arch)
+  if (cached) {
+    core.addPath(cached)
+    return { version, path: join(cached, exe), fromCache: true }
+  }
+
+  const base = `${c.downloadUrl}/${version}`
+  core.info(`Downloading chainctl ${version} from ${base}/${file}`)
+  const [binary, checksums] = await Promise.all([download(`${base}/${file}`, opts), download(`${base}/chainctl_checksums.txt`, opts)])
+  const expected = checksumFor(checksums.toString(), file)
+  if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
+  const actual = createHash('sha256').update(binary).digest('hex')
+  if (actual !== expected) {
+    throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`)
+  }
+
+  const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
+  try {
+    const path = join(staging, exe)
+    writeFileSync(path, binary)
+    chmodSync(path, 0o755)
+    const dir = await tc.cacheFile(path, exe, 'chainctl', version, arch)
+    core.addPath(dir)
+    return { version, path: join(dir, exe), fromCache: false }
+  } finally {
+    rmSync(staging, { recursive: true, force: true })
+  }
+}
