@@ -51,10 +51,12 @@ describe('GitHub OIDC client', () => {
   })
 
   it('explains the missing id-token permission', async () => {
-    await expect(getIdToken('a', {})).rejects.toThrow(new OidcError(
-      "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. " +
-        'Pull requests from forks never get one; use a pull token (username/password inputs) there.',
-    ))
+    await expect(getIdToken('a', {})).rejects.toThrow(
+      new OidcError(
+        "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. " +
+          'Pull requests from forks never get one; use a pull token (username/password inputs) there.',
+      ),
+    )
   })
 
   it('fails clearly when the runner rejects the request token', async () => {
@@ -95,7 +97,9 @@ describe('Chainguard STS client', () => {
     const err = await exchange(other).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StsError)
     expect((err as StsError).status).toBe(403)
-    expect((err as Error).message).toMatch(/^Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match/)
+    expect((err as Error).message).toMatch(
+      /^Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match/,
+    )
     expect(sts.requests).toHaveLength(1)
   })
 
@@ -116,7 +120,10 @@ describe('Chainguard STS client', () => {
     sts.faults.push(...Array(5).fill({ hang: true }))
     const policy = { ...fast, attempts: 2, timeoutMs: 300 }
     const started = Date.now()
-    const err = await exchangeToken({ issuer: sts.url, identity: IDENTITY, audience: 'cgr.dev', idToken: await idToken() }, { policy }).catch((e: unknown) => e)
+    const err = await exchangeToken(
+      { issuer: sts.url, identity: IDENTITY, audience: 'cgr.dev', idToken: await idToken() },
+      { policy },
+    ).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(HttpError)
     expect((err as Error).message).toMatch(/^Chainguard STS request failed \(timed out\) after 2 attempt\(s\) in \d\.\ds$/)
     expect(Date.now() - started).toBeLessThan(2000)
@@ -135,7 +142,10 @@ describe('Chainguard STS client', () => {
     const port = (dead.address() as AddressInfo).port
     await new Promise((r) => dead.close(r))
     const retries: string[] = []
-    const err = await exchangeToken({ issuer: `http://127.0.0.1:${port}`, identity: IDENTITY, audience: 'cgr.dev', idToken: 'x.y.z' }, { policy: { ...fast, attempts: 3 }, onRetry: (m) => retries.push(m) }).catch((e: unknown) => e)
+    const err = await exchangeToken(
+      { issuer: `http://127.0.0.1:${port}`, identity: IDENTITY, audience: 'cgr.dev', idToken: 'x.y.z' },
+      { policy: { ...fast, attempts: 3 }, onRetry: (m) => retries.push(m) },
+    ).catch((e: unknown) => e)
     expect((err as Error).message).toMatch(/^Chainguard STS request failed \(ECONNREFUSED\) after 3 attempt\(s\)/)
     expect(retries).toHaveLength(2)
   })
@@ -144,14 +154,18 @@ describe('Chainguard STS client', () => {
     const odd = createServer((_req, res) => res.end('{"tok":1}'))
     await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`
-    await expect(exchangeToken({ issuer: url, identity: IDENTITY, audience: 'cgr.dev', idToken: 'x.y.z' }, { policy: fast })).rejects.toThrow(
-      'Chainguard STS answered HTTP 200 without a token (expected JSON {"token": "<JWT>"})',
-    )
+    await expect(
+      exchangeToken({ issuer: url, identity: IDENTITY, audience: 'cgr.dev', idToken: 'x.y.z' }, { policy: fast }),
+    ).rejects.toThrow('Chainguard STS answered HTTP 200 without a token (expected JSON {"token": "<JWT>"})')
     await new Promise((r) => odd.close(r))
   })
 
   it('answers a JSON body like the real issuer: audience must be specified', async () => {
-    const res = await fetch(`${sts.url}/sts/exchange`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await idToken()}` }, body: JSON.stringify({ aud: 'cgr.dev', identity: IDENTITY }) })
+    const res = await fetch(`${sts.url}/sts/exchange`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await idToken()}` },
+      body: JSON.stringify({ aud: 'cgr.dev', identity: IDENTITY }),
+    })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ code: 3, message: 'audience must be specified', details: [] })
   })

@@ -26,7 +26,10 @@ describe('STS error mapping', () => {
   })
 
   it('explains an auth refusal with the claims, never the token', () => {
-    const lines = explainAuthFailure({ iss: 'https://token.actions.githubusercontent.com', aud: 'issuer.enforce.dev', sub: 'repo:o/r:pull_request' }, 'ab/cd')
+    const lines = explainAuthFailure(
+      { iss: 'https://token.actions.githubusercontent.com', aud: 'issuer.enforce.dev', sub: 'repo:o/r:pull_request' },
+      'ab/cd',
+    )
     expect(lines).toEqual([
       "The job's OIDC token presented these claims:",
       '  iss: "https://token.actions.githubusercontent.com"',

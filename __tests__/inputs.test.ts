@@ -29,7 +29,9 @@ describe('parseInputs', () => {
   })
 
   it('takes a pull token login', () => {
-    const inputs = parseInputs(from({ username: ID, password: 'ey.abc.def', registry: 'Localhost:5000', logout: 'False', install: 'false' }))
+    const inputs = parseInputs(
+      from({ username: ID, password: 'ey.abc.def', registry: 'Localhost:5000', logout: 'False', install: 'false' }),
+    )
     expect(inputs).toMatchObject({
       auth: { kind: 'pull-token', username: ID, password: 'ey.abc.def' },
       chainctl: { install: false },
@@ -41,18 +43,45 @@ describe('parseInputs', () => {
 
   it('takes the chainctl inputs', () => {
     const { chainctl } = parseInputs(
-      from({ identity: ID, environment: 'chainops.dev', version: '0.2.50', 'env-auth': 'true', verbosity: '3', 'apk-host': 'apk.example.com', 'config-path': '/x/y.yaml' }),
+      from({
+        identity: ID,
+        environment: 'chainops.dev',
+        version: '0.2.50',
+        'env-auth': 'true',
+        verbosity: '3',
+        'apk-host': 'apk.example.com',
+        'config-path': '/x/y.yaml',
+      }),
     )
-    expect(chainctl).toMatchObject({ version: '0.2.50', downloadUrl: 'https://dl.chainops.dev/chainctl', envAuth: true, verbosity: 3, apkHost: 'apk.example.com', configPath: '/x/y.yaml' })
-    expect(parseInputs(from({ identity: ID, 'download-url': 'http://127.0.0.1:8080/mirror/' })).chainctl.downloadUrl).toBe('http://127.0.0.1:8080/mirror')
-    expect(parseInputs(from({ identity: ID, 'download-url': 'https://mirror.example.com/chainctl' })).chainctl.downloadUrl).toBe('https://mirror.example.com/chainctl')
+    expect(chainctl).toMatchObject({
+      version: '0.2.50',
+      downloadUrl: 'https://dl.chainops.dev/chainctl',
+      envAuth: true,
+      verbosity: 3,
+      apkHost: 'apk.example.com',
+      configPath: '/x/y.yaml',
+    })
+    expect(parseInputs(from({ identity: ID, 'download-url': 'http://127.0.0.1:8080/mirror/' })).chainctl.downloadUrl).toBe(
+      'http://127.0.0.1:8080/mirror',
+    )
+    expect(parseInputs(from({ identity: ID, 'download-url': 'https://mirror.example.com/chainctl' })).chainctl.downloadUrl).toBe(
+      'https://mirror.example.com/chainctl',
+    )
   })
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['a version range', { identity: ID, version: '^0.2' }, /^Input 'version' must be latest or a version X.Y.Z, like 0.2.50; got "\^0.2"$/],
     ['a v-prefixed version', { identity: ID, version: 'v0.2.50' }, /^Input 'version' must be latest or a version X.Y.Z/],
-    ['plain http to a remote mirror', { identity: ID, 'download-url': 'http://mirror.example.com/chainctl' }, /^Input 'download-url' must be an https URL \(http only for localhost\)/],
-    ['a download URL with credentials', { identity: ID, 'download-url': 'https://u:s3cr3t@mirror.example.com' }, /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/],
+    [
+      'plain http to a remote mirror',
+      { identity: ID, 'download-url': 'http://mirror.example.com/chainctl' },
+      /^Input 'download-url' must be an https URL \(http only for localhost\)/,
+    ],
+    [
+      'a download URL with credentials',
+      { identity: ID, 'download-url': 'https://u:s3cr3t@mirror.example.com' },
+      /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/,
+    ],
     ['a download URL that is not one', { identity: ID, 'download-url': 'mirror' }, /^Input 'download-url' must be an https URL/],
     ['verbosity out of range', { identity: ID, verbosity: '9' }, /^Input 'verbosity' must be a number from 0 to 5; got "9"$/],
     ['install not a boolean', { identity: ID, install: 'maybe' }, /^Input 'install' must be true or false/],
@@ -71,7 +100,11 @@ describe('parseInputs', () => {
     ['environment with a slash', { identity: ID, environment: 'evil.com/x' }, /^Input 'environment' must be a host name/],
     ['logout not a boolean', { identity: ID, logout: 'yes' }, /^Input 'logout' must be true or false; got "yes"$/],
     ['audience with a space', { identity: ID, audience: 'a b' }, /^Input 'audience' must be a single word/],
-    ['identity and password together', { identity: ID, username: ID, password: 'p' }, /^Input 'identity' must be empty when username\/password/],
+    [
+      'identity and password together',
+      { identity: ID, username: ID, password: 'p' },
+      /^Input 'identity' must be empty when username\/password/,
+    ],
     ['password without username', { password: 'p' }, /^Input 'username' must be the pull token's identity ID/],
     ['username without password', { username: ID }, /^Input 'password' must hold the pull token/],
     ['username not an identity', { username: 'bob', password: 'p' }, /^Input 'username' must be a Chainguard identity ID/],

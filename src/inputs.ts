@@ -1,9 +1,7 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
 
-export type Auth =
-  | { kind: 'oidc'; identity: string; audience: string }
-  | { kind: 'pull-token'; username: string; password: string }
+export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
 
 /** What to do about chainctl itself. */
 export interface ChainctlInputs {
@@ -121,7 +119,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   if (password || username) {
     if (identity) fail('identity', 'must be empty when username/password (a pull token) are given: use one or the other')
     if (!password) fail('password', 'must hold the pull token when username is given')
-    if (!username) fail('username', 'must be the pull token\'s identity ID when password is given')
+    if (!username) fail('username', "must be the pull token's identity ID when password is given")
     if (/[\r\n]/.test(password)) fail('password', 'must be a single line (the pull token)')
     auth = { kind: 'pull-token', username: identityId('username', username), password }
   } else {

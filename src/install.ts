@@ -49,7 +49,9 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
   if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
   const actual = createHash('sha256').update(binary).digest('hex')
   if (actual !== expected) {
-    throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`)
+    throw new ReleaseError(
+      `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
+    )
   }
 
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))

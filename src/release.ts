@@ -10,7 +10,9 @@ export function assetName(runnerOs: string, runnerArch: string): string {
   const os = OS[runnerOs]
   const arch = ARCH[runnerArch]
   if (!os || !arch) {
-    throw new ReleaseError(`chainctl is published for Linux, macOS and Windows on X64 and ARM64, not ${runnerOs || '?'}/${runnerArch || '?'}`)
+    throw new ReleaseError(
+      `chainctl is published for Linux, macOS and Windows on X64 and ARM64, not ${runnerOs || '?'}/${runnerArch || '?'}`,
+    )
   }
   return `chainctl_${os}_${arch}${os === 'windows' ? '.exe' : ''}`
 }

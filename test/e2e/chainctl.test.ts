@@ -74,7 +74,9 @@ describe('chainctl install', () => {
     const main = await runStep(j, 'main', { identity: IDENTITY })
     expect(main.code).toBe(1)
     expect(visible(main).at(-1)).toMatch(
-      new RegExp(`^::error::Checksum mismatch for chainctl_linux_x86_64 ${LATEST}: chainctl_checksums.txt says sha256 [0-9a-f]{64}, the download is [0-9a-f]{64}; nothing was installed$`),
+      new RegExp(
+        `^::error::Checksum mismatch for chainctl_linux_x86_64 ${LATEST}: chainctl_checksums.txt says sha256 [0-9a-f]{64}, the download is [0-9a-f]{64}; nothing was installed$`,
+      ),
     )
     expect(cacheEntries(j)).toEqual([])
     expect(readFileSync(j.files.path, 'utf8')).toBe('')

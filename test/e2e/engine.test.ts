@@ -13,9 +13,24 @@ async function startEngine(): Promise<{ socket: string; stop: () => void } | str
   const socket = join(dir, 'docker.sock')
   let engine: ChildProcess
   try {
-    engine = spawn('dockerd', ['--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs',
-      '-H', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'pid')],
-      { stdio: 'ignore' })
+    engine = spawn(
+      'dockerd',
+      [
+        '--iptables=false',
+        '--ip6tables=false',
+        '--bridge=none',
+        '--storage-driver=vfs',
+        '-H',
+        `unix://${socket}`,
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '--pidfile',
+        join(dir, 'pid'),
+      ],
+      { stdio: 'ignore' },
+    )
   } catch (err) {
     return `dockerd could not be run: ${(err as Error).message}`
   }
@@ -60,6 +75,9 @@ withEngine('docker pull works after the action and fails after the post step', a
   const again = await laterStep(j, 'docker', ['pull', 'cgr.dev/chainguard/hello:latest'])
   expect(again.code).not.toBe(0)
   expect(again.stderr).toMatch(/unauthorized|authentication required|no basic auth credentials/i)
-  expect(dockerCalls(j).filter((c) => c.startsWith('log'))).toEqual(['login cgr.dev --username _token --password-stdin ', 'logout cgr.dev '])
+  expect(dockerCalls(j).filter((c) => c.startsWith('log'))).toEqual([
+    'login cgr.dev --username _token --password-stdin ',
+    'logout cgr.dev ',
+  ])
   expect(leaks(sb, j, [main, pull, post, again], { files: true })).toEqual([])
 })

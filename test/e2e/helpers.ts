@@ -8,7 +8,10 @@ import type { Sandbox } from '../sandbox/index.ts'
 const realDocker = execFileSync('sh', ['-c', 'command -v docker']).toString().trim()
 const shimDir = scratchDir('docker-shim-')
 // Records every docker argv (one per line) next to the job, then runs the real CLI.
-writeFileSync(join(shimDir, 'docker'), `#!/bin/sh\nprintf '%s ' "$@" >> "$RUNNER_TEMP/../docker-argv.log"\necho >> "$RUNNER_TEMP/../docker-argv.log"\nexec ${realDocker} "$@"\n`)
+writeFileSync(
+  join(shimDir, 'docker'),
+  `#!/bin/sh\nprintf '%s ' "$@" >> "$RUNNER_TEMP/../docker-argv.log"\necho >> "$RUNNER_TEMP/../docker-argv.log"\nexec ${realDocker} "$@"\n`,
+)
 chmodSync(join(shimDir, 'docker'), 0o755)
 
 /** A job with the runner's OIDC variables (unless `oidc` is false) and the recording docker. */

@@ -25,13 +25,20 @@ describe('login with the job OIDC token', () => {
     expect(visible(main)).toEqual([
       "Requesting the job's OIDC token for audience issuer.enforce.dev",
       `Exchanging it at https://issuer.enforce.dev for identity ${IDENTITY} (audience cgr.dev)`,
-      expect.stringMatching(new RegExp(`^Logged in to cgr.dev as ${IDENTITY}; token expires at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`)),
+      expect.stringMatching(
+        new RegExp(`^Logged in to cgr.dev as ${IDENTITY}; token expires at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`),
+      ),
       'Downloading chainctl 0.2.51 from https://dl.enforce.dev/chainctl/0.2.51/chainctl_linux_x86_64',
       'chainctl 0.2.51 on PATH',
       `chainctl logged in as ${IDENTITY} (API, apk.cgr.dev, libraries.cgr.dev)`,
     ])
     const out = outputs(j)
-    expect(out).toEqual({ identity: IDENTITY, registry: 'cgr.dev', 'chainctl-version': '0.2.51', 'expires-at': expect.stringMatching(/Z$/) })
+    expect(out).toEqual({
+      identity: IDENTITY,
+      registry: 'cgr.dev',
+      'chainctl-version': '0.2.51',
+      'expires-at': expect.stringMatching(/Z$/),
+    })
     const expiresIn = Date.parse(out['expires-at']) - Date.now()
     expect(expiresIn).toBeGreaterThan(55 * 60_000)
     expect(expiresIn).toBeLessThanOrEqual(3600_000)
@@ -88,7 +95,9 @@ describe('login with the job OIDC token', () => {
       '  sub: "repo:acme/app:ref:refs/heads/main"',
       `Identity ${OTHER_IDENTITY} must name this issuer, a subject (or subject pattern) matching sub, and this audience.`,
       `Inspect it with: chainctl iam identities describe ${OTHER_IDENTITY}`,
-      expect.stringMatching(/^::error::Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match this identity \(/),
+      expect.stringMatching(
+        /^::error::Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match this identity \(/,
+      ),
     ])
     expect(sb.sts.requests.map((r) => r.status)).toEqual([403])
     expect(dockerCalls(j)).toEqual([])
@@ -146,7 +155,11 @@ describe('bad inputs', () => {
     ['a newline in registry', { identity: IDENTITY, registry: 'cgr.dev\nevil' }, /^::error::Input 'registry' must be a host name/],
     ['an option-like registry', { identity: IDENTITY, registry: '--username=x' }, /^::error::Input 'registry' must be a host name/],
     ['$() in environment', { identity: IDENTITY, environment: '$(id)' }, /^::error::Input 'environment' must be a host name/],
-    ['identity with a pull token', { identity: IDENTITY, username: PULL_IDENTITY, password: 'x' }, /^::error::Input 'identity' must be empty/],
+    [
+      'identity with a pull token',
+      { identity: IDENTITY, username: PULL_IDENTITY, password: 'x' },
+      /^::error::Input 'identity' must be empty/,
+    ],
   ]
   it.each(cases)('rejects %s before any request, without calling docker', async (_name, inputs, message) => {
     const j = job(sb)

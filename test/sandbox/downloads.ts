@@ -8,7 +8,9 @@ import { ROOT } from './runner.ts'
 
 export const VERSIONS = ['0.2.50', '0.2.51']
 export const LATEST = '0.2.51'
-export const FILES = ['linux_x86_64', 'linux_arm64', 'darwin_x86_64', 'darwin_arm64', 'windows_x86_64.exe', 'windows_arm64.exe'].map((p) => `chainctl_${p}`)
+export const FILES = ['linux_x86_64', 'linux_arm64', 'darwin_x86_64', 'darwin_arm64', 'windows_x86_64.exe', 'windows_arm64.exe'].map(
+  (p) => `chainctl_${p}`,
+)
 
 export interface Downloads extends Running {
   /** Every path asked for. */

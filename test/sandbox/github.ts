@@ -30,7 +30,11 @@ export async function startGitHubOidc(where: Listen, job: Job): Promise<GitHubOi
   const running = await serve((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/.well-known/openid-configuration') {
-      return json(res, 200, { issuer: GITHUB_ISSUER, jwks_uri: `${GITHUB_ISSUER}/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] })
+      return json(res, 200, {
+        issuer: GITHUB_ISSUER,
+        jwks_uri: `${GITHUB_ISSUER}/.well-known/jwks`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      })
     }
     if (url.pathname === '/.well-known/jwks') return json(res, 200, { keys: [jwk(signer)] })
     if (url.pathname !== '/_apis/token') return json(res, 404, { message: 'not found' })

@@ -30,15 +30,56 @@ export function ensurePki(dir: string): Pki {
     tokenCert: f('token.crt'),
   }
   if (existsSync(pki.tokenCert)) return pki
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=setup-chainctl sandbox CA',
-    '-keyout', f('ca.key'), '-out', pki.caCert])
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=setup-chainctl sandbox CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    pki.caCert,
+  ])
   const san = [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')
   writeFileSync(f('tls.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`)
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=sandbox', '-keyout', pki.tlsKey, '-out', f('tls.csr')])
-  openssl(['x509', '-req', '-in', f('tls.csr'), '-CA', pki.caCert, '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '30',
-    '-extfile', f('tls.ext'), '-out', pki.tlsCert])
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=sandbox registry token signer',
-    '-keyout', pki.tokenKey, '-out', pki.tokenCert])
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('tls.csr'),
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    f('tls.ext'),
+    '-out',
+    pki.tlsCert,
+  ])
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=sandbox registry token signer',
+    '-keyout',
+    pki.tokenKey,
+    '-out',
+    pki.tokenCert,
+  ])
   return pki
 }
 

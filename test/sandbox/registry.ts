@@ -61,7 +61,12 @@ async function waitFor(url: string, ms: number): Promise<void> {
   }
 }
 
-function registryToken(signer: Signer, service: string, sub: string, access: Array<{ type: string; name: string; actions: string[] }>): string {
+function registryToken(
+  signer: Signer,
+  service: string,
+  sub: string,
+  access: Array<{ type: string; name: string; actions: string[] }>,
+): string {
   const t = now()
   return sign(signer, { iss: TOKEN_ISSUER, sub, aud: service, iat: t, nbf: t - 5, exp: t + 300, jti: randomUUID(), access })
 }
@@ -103,7 +108,9 @@ auth:
   )
   const log = openSync(join(o.dataDir, 'registry.log'), 'a')
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] })
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}; see ${o.dataDir}/registry.log`))))
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}; see ${o.dataDir}/registry.log`))),
+  )
   await Promise.race([waitFor(`${backend}/v2/`, 10_000), exited])
   exited.catch(() => undefined)
 
@@ -113,7 +120,13 @@ auth:
     if (url.pathname === '/token') {
       const account = authenticate(req.headers.authorization, o)
       tokenRequests.push({ account: url.searchParams.get('account') ?? '', ok: account !== undefined })
-      if (!account) return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { 'WWW-Authenticate': `Basic realm="${o.service}"` })
+      if (!account)
+        return json(
+          res,
+          401,
+          { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+          { 'WWW-Authenticate': `Basic realm="${o.service}"` },
+        )
       const access = url.searchParams.getAll('scope').map((scope) => {
         const [type, name, actions] = scope.split(':')
         return { type, name, actions: actions.split(',').filter((a) => a === 'pull') }
@@ -121,10 +134,14 @@ auth:
       const token = registryToken(signer, o.service, account, access)
       return json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() })
     }
-    const proxied = request(`${backend}${req.url}`, { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': where.tls ? 'https' : 'http' } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      up.pipe(res)
-    })
+    const proxied = request(
+      `${backend}${req.url}`,
+      { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': where.tls ? 'https' : 'http' } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers)
+        up.pipe(res)
+      },
+    )
     proxied.on('error', (err) => json(res, 502, { errors: [{ code: 'UNAVAILABLE', message: err.message }] }))
     proxied.end(body)
   }, where)
@@ -132,10 +149,13 @@ auth:
   // Docker counts loopback registries as insecure and falls back to plain http after an https
   // failure; answer it as a TLS-only host does, with a redirect, so its errors stay the https ones.
   const redirect = where.tls
-    ? await serve((req, res) => {
-        res.writeHead(301, { Location: `https://${o.service}${req.url}` })
-        res.end()
-      }, { host: where.host, port: 80 })
+    ? await serve(
+        (req, res) => {
+          res.writeHead(301, { Location: `https://${o.service}${req.url}` })
+          res.end()
+        },
+        { host: where.host, port: 80 },
+      )
     : undefined
 
   await seed(backend, signer, o.service)
@@ -158,7 +178,14 @@ async function seed(backend: string, signer: Signer, service: string): Promise<v
   const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
   const tar = tarFile('hello.txt', 'Hello from the setup-chainctl sandbox\n')
   const layer = gzipSync(tar)
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [digest(tar)] } }))
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['/hello.txt'] },
+      rootfs: { type: 'layers', diff_ids: [digest(tar)] },
+    }),
+  )
   for (const blob of [layer, config]) {
     const start = await fetch(`${backend}/v2/${SEEDED_IMAGE}/blobs/uploads/`, { method: 'POST', headers: auth })
     const location = new URL(start.headers.get('location') ?? '', backend)

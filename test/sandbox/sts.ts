@@ -14,10 +14,7 @@ export interface Identity {
   audience?: string
 }
 
-export type Fault =
-  | { status: number; retryAfter?: string }
-  | { html: true }
-  | { hang: true }
+export type Fault = { status: number; retryAfter?: string } | { html: true } | { hang: true }
 
 export interface StsOptions {
   /** The issuer this STS names in its tokens, e.g. https://issuer.enforce.dev */
@@ -114,7 +111,15 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
       inFlight--
     }
     const t = now()
-    const issued = sign(signer, { iss: options.issuer, sub: identity, aud: aud.length === 1 ? aud[0] : aud, iat: t, nbf: t, exp: t + (options.ttl ?? 3600), act: { iss: claims.iss, sub: claims.sub } })
+    const issued = sign(signer, {
+      iss: options.issuer,
+      sub: identity,
+      aud: aud.length === 1 ? aud[0] : aud,
+      iat: t,
+      nbf: t,
+      exp: t + (options.ttl ?? 3600),
+      act: { iss: claims.iss, sub: claims.sub },
+    })
     sts.issued.push(issued)
     record.status = 200
     json(res, 200, { token: issued })
@@ -122,7 +127,8 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
 
   const running = await serve(async (req, res, body) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (path === '/.well-known/openid-configuration') return json(res, 200, { issuer: options.issuer, jwks_uri: `${options.issuer}/.well-known/jwks` })
+    if (path === '/.well-known/openid-configuration')
+      return json(res, 200, { issuer: options.issuer, jwks_uri: `${options.issuer}/.well-known/jwks` })
     if (path === '/.well-known/jwks') return json(res, 200, { keys: [jwk(signer)] })
     if (path !== '/sts/exchange') return grpc(res, 404, 5, 'Not Found')
     if (req.method !== 'POST' && req.method !== 'GET') return grpc(res, 405, 12, 'Method Not Allowed')
