@@ -21,7 +21,8 @@ done
 if [ -z "$ACTIONS_ID_TOKEN_REQUEST_URL" ] || [ -z "$ACTIONS_ID_TOKEN_REQUEST_TOKEN" ]; then
   echo "Error: no OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL is not set" >&2; exit 1
 fi
-oidc=$(curl -fsS -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=issuer.enforce.dev" | jq -r .value) || exit 1
+# Like Go's proxy handling in the real chainctl, never proxy loopback.
+oidc=$(curl --noproxy 127.0.0.1,localhost -fsS -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=issuer.enforce.dev" | jq -r .value) || exit 1
 status=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $oidc" \
   --data-urlencode "aud=$audience" --data-urlencode "identity=$identity" https://issuer.enforce.dev/sts/exchange)
 [ "$status" = 200 ] || { echo "Error: exchanging the OIDC token failed: HTTP $status" >&2; exit 1; }
