@@ -1,0 +1,91 @@
+// `npm run bench`: the action's costs on this machine, from one run, in the sandbox namespace.
+// (a) bundle cold start, (b) the main step's OIDC login (install: false), (c) the same flow as a
+// bare curl + jq + docker login script, b/c, (d) chainctl install with a cold and a warm tool
+// cache, (e) bundle sizes and peak memory.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { IDENTITY, PULL_IDENTITY, startSandbox } from '../sandbox/index.ts'
+import { laterStep, NODE24, ROOT, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
+import { newJob } from '../sandbox/runner.ts'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+
+function stats(samples: number[]): string {
+  const s = [...samples].sort((a, b) => a - b)
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
+  return `median ${q(0.5).toFixed(0)} ms (p10 ${q(0.1).toFixed(0)}, p90 ${q(0.9).toFixed(0)}, n=${s.length})`
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+
+async function measure(label: string, once: () => Promise<StepResult>): Promise<number[]> {
+  await once() // warm the page cache; not counted
+  const samples: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const r = await once()
+    if (r.code !== 0) throw new Error(`${label} failed: ${r.lines.slice(-3).join(' | ')}`)
+    samples.push(r.ms)
+  }
+  console.log(`${label.padEnd(48)} ${stats(samples)}`)
+  return samples
+}
+
+function timeNode(args: string[]): number {
+  const started = process.hrtime.bigint()
+  spawnSync(NODE24, args, { stdio: 'ignore', env: { ...process.env, INPUT_IDENTITY: '' } })
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+const sb = await startSandbox()
+try {
+  console.log(`setup-chainctl bench: ${RUNS} runs each, ${execFileSync(NODE24, ['--version']).toString().trim()}, sandbox on loopback\n`)
+
+  const bare = Array.from({ length: RUNS }, () => timeNode(['-e', '0']))
+  const cold = Array.from({ length: RUNS }, () => timeNode([join(ROOT, 'dist/main/index.js')]))
+  console.log(`${'(a) node -e 0 (the floor)'.padEnd(48)} ${stats(bare)}`)
+  console.log(`${'(a) bundle cold start (load, fail on input)'.padEnd(48)} ${stats(cold)}`)
+
+  const fresh = () => newJob(sb.github.env)
+  const action = await measure('(b) main step, OIDC login, install: false', () =>
+    runStep(fresh(), 'main', { identity: IDENTITY, install: 'false' }),
+  )
+  const script = await measure('(c) bare script: curl + jq + docker login', () => {
+    const j: Job = fresh()
+    j.env.IDENTITY = IDENTITY
+    return laterStep(j, join(ROOT, 'test/bench/login.sh'), [])
+  })
+  console.log(`${'b/c'.padEnd(48)} ${(median(action) / median(script)).toFixed(2)} (goal: at most 1.5)`)
+
+  // A pull-token login installs chainctl without logging it in, so (d) is the install's own cost.
+  const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50' }
+  await measure('(d) pull-token login, no install', () => runStep(fresh(), 'main', { ...pull, install: 'false' }))
+  await measure('(d) pull-token login + install, cold tool cache', () => runStep(fresh(), 'main', pull))
+  const warm = fresh()
+  await measure('(d) pull-token login + install, warm tool cache', () => {
+    const j = fresh()
+    j.env.RUNNER_TOOL_CACHE = warm.env.RUNNER_TOOL_CACHE
+    return runStep(j, 'main', pull)
+  })
+
+  const sizes = ['main', 'post'].map((step) => {
+    const dir = join(ROOT, 'dist', step)
+    const js = readdirSync(dir).filter((f) => f.endsWith('.js'))
+    const total = js.reduce((n, f) => n + statSync(join(dir, f)).size, 0)
+    const entry = statSync(join(dir, 'index.js')).size
+    return `${step} ${(entry / 1024).toFixed(0)} kB entry, ${(total / 1024).toFixed(0)} kB with lazy chunks`
+  })
+  console.log(`${'(e) bundle sizes'.padEnd(48)} ${sizes.join('; ')}`)
+  const peak = (inputs: Record<string, string>) => {
+    const j = fresh()
+    const env = { ...j.env, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])) }
+    const out = spawnSync('/usr/bin/time', ['-f', '%M', NODE24, join(ROOT, 'dist/main/index.js')], { env, encoding: 'utf8' })
+    return Number(out.stderr.trim().split('\n').pop()) / 1024
+  }
+  const loginPeak = peak({ identity: IDENTITY, install: 'false', logout: 'true' })
+  const installPeak = peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.50', logout: 'true' })
+  console.log(
+    `${'(e) peak RSS of the main step'.padEnd(48)} OIDC login ${loginPeak.toFixed(0)} MB, pull-token login + install ${installPeak.toFixed(0)} MB`,
+  )
+} finally {
+  await sb.stop()
+}
