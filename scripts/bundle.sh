@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds dist/: the main and post bundles (ncc), and dist/licenses.txt with the licenses of every
+# bundled package. ncc writes one licenses file per build and, when a build has lazy chunks, the
+# last chunk's overwrites the entry's, so the per-build files are merged and de-duplicated here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf dist
+for step in main post; do
+  ncc build "src/$step.ts" -o "dist/$step" --minify --license licenses.txt --quiet
+done
+node -e '
+const fs = require("fs")
+const seen = new Map()
+for (const step of ["main", "post"]) {
+  const text = fs.readFileSync(`dist/${step}/licenses.txt`, "utf8")
+  // Entries are "name\nlicense\ntext", separated by blank lines before the next package name.
+  for (const entry of text.split(/\n\n(?=[@a-z0-9][^\s]*\n[A-Za-z0-9.-]+\n)/)) seen.set(entry.split("\n")[0], entry.trim())
+  fs.rmSync(`dist/${step}/licenses.txt`)
+}
+fs.writeFileSync("dist/licenses.txt", [...seen.keys()].sort().map((k) => seen.get(k)).join("\n\n") + "\n")
+'
