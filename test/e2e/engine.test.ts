@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { laterStep, runStep, scratchDir } from '../sandbox/runner.ts'
+import { laterStep, runStep, scratchDir, stopProcess } from '../sandbox/runner.ts'
 import { dockerCalls, job, leaks } from './helpers.ts'
 
-async function startEngine(): Promise<{ socket: string; stop: () => void } | string> {
+async function startEngine(): Promise<{ socket: string; stop: () => Promise<void> } | string> {
   const dir = scratchDir('dockerd-')
   const socket = join(dir, 'docker.sock')
   let engine: ChildProcess
@@ -37,11 +37,11 @@ async function startEngine(): Promise<{ socket: string; stop: () => void } | str
   const exited = new Promise<string>((resolve) => engine.once('exit', (code) => resolve(`dockerd exited with ${code}`)))
   engine.once('error', () => undefined)
   for (let i = 0; i < 150; i++) {
-    if (existsSync(socket)) return { socket, stop: () => engine.kill() }
+    if (existsSync(socket)) return { socket, stop: () => stopProcess(engine) }
     const gone = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(r, 100))])
     if (gone) return gone
   }
-  engine.kill()
+  await stopProcess(engine)
   return 'dockerd did not open its socket within 15 s'
 }
 
@@ -55,7 +55,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await sb.stop()
-  if (typeof engine !== 'string') engine.stop()
+  if (typeof engine !== 'string') await engine.stop()
 })
 
 withEngine('docker pull works after the action and fails after the post step', async () => {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { runStep, scratchDir } from '../sandbox/runner.ts'
+import { runStep, scratchDir, stopProcess } from '../sandbox/runner.ts'
 import { job } from './helpers.ts'
 
 const PROXY = 'http://127.0.0.1:8888'
@@ -36,7 +36,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 50))
 })
 afterAll(async () => {
-  proxy.kill()
+  await stopProcess(proxy)
   await sb.stop()
 })
 

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib'
 import { json, serve, type Listen, type Running } from './http.ts'
 import { now, sign, signerFromPem, verify, type Signer } from './jwt.ts'
 import { certDerBase64, read, type Pki } from './pki.ts'
+import { stopProcess } from './runner.ts'
 
 export const SEEDED_IMAGE = 'chainguard/hello'
 const TOKEN_ISSUER = 'sandbox-cgr-token'
@@ -166,7 +167,7 @@ auth:
     process: child,
     close: async () => {
       await Promise.all([running.close(), redirect?.close()])
-      child.kill()
+      await stopProcess(child)
     },
   }
 }

@@ -1,7 +1,7 @@
 // A runner emulator: runs action.yml's runs.main / runs.post under Node 24 the way the GitHub
 // runner does (INPUT_* with action.yml defaults, GITHUB_* files, STATE_* for post), and runs
 // "a later step" with GITHUB_ENV and GITHUB_PATH applied.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
@@ -124,6 +124,14 @@ export function laterStep(job: Job, cmd: string, args: string[]): Promise<StepRe
   const added = readFileSync(job.files.path, 'utf8').split('\n').filter(Boolean).reverse()
   env.PATH = [...added, env.PATH].join(delimiter)
   return run(cmd, args, env, env.GITHUB_WORKSPACE)
+}
+
+/** Ends a child process and waits until it is gone. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const gone = new Promise((resolve) => child.once('exit', resolve))
+  child.kill()
+  await gone
 }
 
 export function scratchDir(prefix: string): string {
