@@ -1,7 +1,7 @@
 // Test-only PKI made with openssl: a local CA, one TLS certificate for every stand-in host, and a
 // self-signed certificate whose key signs registry tokens (docker-registry trusts it via x5c).
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const HOSTS = ['cgr.dev', 'issuer.enforce.dev', 'dl.enforce.dev', 'localhost']
@@ -29,57 +29,17 @@ export function ensurePki(dir: string): Pki {
     tokenKey: f('token.key'),
     tokenCert: f('token.crt'),
   }
-  if (existsSync(pki.tokenCert)) return pki
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=setup-chainctl sandbox CA',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    pki.caCert,
-  ])
+  // Certificates last 30 days; a folder older than 20 is made anew.
+  if (existsSync(pki.tokenCert) && Date.now() - statSync(pki.tokenCert).mtimeMs < 20 * 86400_000) return pki
+  const selfSigned = (cn: string, key: string, cert: string) =>
+    openssl(`req -x509 -newkey rsa:2048 -nodes -days 30 -subj`.split(' ').concat([`/CN=${cn}`, '-keyout', key, '-out', cert]))
+  selfSigned('setup-chainctl sandbox CA', f('ca.key'), pki.caCert)
   const san = [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')
   writeFileSync(f('tls.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`)
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=sandbox', '-keyout', pki.tlsKey, '-out', f('tls.csr')])
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    f('tls.csr'),
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '30',
-    '-extfile',
-    f('tls.ext'),
-    '-out',
-    pki.tlsCert,
-  ])
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=sandbox registry token signer',
-    '-keyout',
-    pki.tokenKey,
-    '-out',
-    pki.tokenCert,
-  ])
+  const ca = ['-CA', pki.caCert, '-CAkey', f('ca.key'), '-CAcreateserial']
+  openssl(['x509', '-req', '-days', '30', '-in', f('tls.csr'), ...ca, '-extfile', f('tls.ext'), '-out', pki.tlsCert])
+  selfSigned('sandbox registry token signer', pki.tokenKey, pki.tokenCert)
   return pki
 }
 
