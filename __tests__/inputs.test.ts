@@ -20,6 +20,8 @@ describe('parseInputs', () => {
       environment: 'enforce.dev',
       registry: 'cgr.dev',
       logout: true,
+      dockerConfig: '',
+      credentialHelper: false,
     })
   })
 
@@ -86,6 +88,16 @@ describe('parseInputs', () => {
     ['verbosity out of range', { identity: ID, verbosity: '9' }, /^Input 'verbosity' must be a number from 0 to 5; got "9"$/],
     ['install not a boolean', { identity: ID, install: 'maybe' }, /^Input 'install' must be true or false/],
     ['env-auth with a pull token', { username: ID, password: 'p', 'env-auth': 'true' }, /^Input 'env-auth' needs 'identity'/],
+    [
+      'credential-helper with a pull token',
+      { username: ID, password: 'p', 'credential-helper': 'true' },
+      /^Input 'credential-helper' needs 'identity'/,
+    ],
+    [
+      'docker-config with a newline',
+      { identity: ID, 'docker-config': 'a\nb' },
+      /^Input 'docker-config' must be empty, 'isolated' or a folder path/,
+    ],
     ['apk-host with a path', { identity: ID, 'apk-host': 'apk.cgr.dev/x' }, /^Input 'apk-host' must be a host name/],
     ['no identity', {}, /^Input 'identity' is required/],
     ['uppercase identity', { identity: ID.toUpperCase() }, /^Input 'identity' must be a Chainguard identity ID/],

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Builds dist/: the main and post bundles (ncc), and dist/licenses.txt with the licenses of every
+# Builds dist/: the main and post bundles and the credential helper (ncc), and dist/licenses.txt with the licenses of every
 # bundled package. ncc writes one licenses file per build and, when a build has lazy chunks, the
 # last chunk's overwrites the entry's, so the per-build files are merged and de-duplicated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist
-for step in main post; do
+for step in main post helper; do
   ncc build "src/$step.ts" -o "dist/$step" --minify --license licenses.txt --quiet
 done
 node -e '
 const fs = require("fs")
 const seen = new Map()
-for (const step of ["main", "post"]) {
+for (const step of ["main", "post", "helper"]) {
   const text = fs.readFileSync(`dist/${step}/licenses.txt`, "utf8")
   // Entries are "name\nlicense\ntext", separated by blank lines before the next package name.
   for (const entry of text.split(/\n\n(?=[@a-z0-9][^\s]*\n[A-Za-z0-9.-]+\n)/)) seen.set(entry.split("\n")[0], entry.trim())

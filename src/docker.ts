@@ -8,7 +8,9 @@ export async function dockerLogin(registry: string, username: string, secret: st
   if (code !== 0) throw new DockerError(`docker login ${registry} failed: ${lastLine(output)}`)
 }
 
-export async function dockerLogout(registry: string): Promise<void> {
-  const { code, output } = await run('docker', ['logout', registry])
+/** `dockerConfig`: the DOCKER_CONFIG the login used, '' for docker's default. */
+export async function dockerLogout(registry: string, dockerConfig = ''): Promise<void> {
+  const env = dockerConfig ? { ...process.env, DOCKER_CONFIG: dockerConfig } : process.env
+  const { code, output } = await run('docker', ['logout', registry], '', env)
   if (code !== 0) throw new DockerError(`docker logout ${registry} failed: ${lastLine(output)}`)
 }

@@ -25,6 +25,9 @@ export interface RequestOptions {
   onRetry?: (message: string) => void
 }
 
+/** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
+export type ClientOptions = Partial<RequestOptions> & { mask?: (secret: string) => void }
+
 export class HttpError extends Error {}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -29,6 +29,10 @@ export interface Inputs {
   registry: string
   /** Whether the post step logs out again. */
   logout: boolean
+  /** '' (docker's default), 'isolated' (a config of the job's own) or a folder. */
+  dockerConfig: string
+  /** Register a refreshing credential helper instead of storing a token. */
+  credentialHelper: boolean
 }
 
 export class InputError extends Error {}
@@ -131,7 +135,12 @@ export function parseInputs(get: (name: string) => string): Inputs {
     }
     auth = { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
   }
-  return { auth, chainctl: chainctlInputs(get, environment, auth.kind === 'oidc'), environment, registry, logout }
+  const dockerConfig = get('docker-config')
+  if (/[\r\n\0]/.test(dockerConfig)) fail('docker-config', "must be empty, 'isolated' or a folder path", dockerConfig)
+  const credentialHelper = bool('credential-helper', get('credential-helper') || 'false')
+  if (credentialHelper && auth.kind !== 'oidc') fail('credential-helper', "needs 'identity': the helper exchanges the job's OIDC token")
+  const chainctl = chainctlInputs(get, environment, auth.kind === 'oidc')
+  return { auth, chainctl, environment, registry, logout, dockerConfig, credentialHelper }
 }
 
 /** Reads the action's inputs, masking the pull token before anything can print it. */

@@ -1,16 +1,14 @@
-// The main step: inputs -> registry credentials -> docker login -> chainctl -> outputs.
+// The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
 import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
-import { dockerLogin } from './docker.js'
 import { readInputs } from './inputs.js'
-import { rememberLogin } from './state.js'
+import { loginRegistry } from './login.js'
 
 async function run(): Promise<void> {
   const inputs = readInputs()
   const creds = await getCredentials(inputs)
 
-  await dockerLogin(inputs.registry, creds.username, creds.secret)
-  if (inputs.logout) rememberLogin(inputs.registry)
+  const login = await loginRegistry(inputs, creds)
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
 
   if (inputs.chainctl.install) {
@@ -22,6 +20,7 @@ async function run(): Promise<void> {
   core.setOutput('identity', creds.identity)
   core.setOutput('registry', inputs.registry)
   core.setOutput('expires-at', creds.expiresAt ?? '')
+  core.setOutput('dockerconfigjson', login.dockerconfigjson)
 }
 
 run().catch((err: unknown) => {

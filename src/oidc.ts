@@ -1,13 +1,13 @@
 // Asks the runner for the job's GitHub OIDC token.
 import * as core from '@actions/core'
-import { jsonObject, send, text, type RequestOptions } from './http.js'
+import { jsonObject, send, text, type ClientOptions } from './http.js'
 
 export class OidcError extends Error {}
 
 export async function getIdToken(
   audience: string,
   env: NodeJS.ProcessEnv = process.env,
-  opts: Partial<RequestOptions> = {},
+  { mask = core.setSecret, ...opts }: ClientOptions = {},
 ): Promise<string> {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
@@ -17,7 +17,7 @@ export async function getIdToken(
         'Pull requests from forks never get one; use a pull token (username/password inputs) there.',
     )
   }
-  core.setSecret(requestToken)
+  mask(requestToken)
   const target = new URL(url)
   target.searchParams.set('audience', audience)
   const res = await send(
@@ -28,6 +28,6 @@ export async function getIdToken(
   if (typeof value !== 'string' || !value) {
     throw new OidcError(`GitHub OIDC token endpoint answered HTTP ${res.status} without a token (expected JSON {"value": "<JWT>"})`)
   }
-  core.setSecret(value)
+  mask(value)
   return value
 }

@@ -1,15 +1,33 @@
-// The post step: undoes the main step's logins. It warns, never fails the job.
+// The post step: undoes what the main step did, latest first. It warns, never fails the job.
 import * as core from '@actions/core'
+import { rmSync } from 'node:fs'
+import { HELPER_NAME } from './credhelper.js'
 import { dockerLogout } from './docker.js'
-import { loginsToUndo } from './state.js'
+import { updateDockerConfig } from './dockerconfig.js'
+import { stepsToUndo, type Undo } from './state.js'
+
+async function undo(step: Undo): Promise<void> {
+  switch (step.kind) {
+    case 'logout':
+      await dockerLogout(step.registry, step.dockerConfig)
+      return core.info(`Logged out of ${step.registry}`)
+    case 'unset-helper':
+      updateDockerConfig(step.configFile, (c) => {
+        // Only our own entry: another job may have registered something else since.
+        if (c.credHelpers?.[step.registry] === HELPER_NAME) delete c.credHelpers[step.registry]
+      })
+      return core.info(`Removed the credential helper for ${step.registry}`)
+    case 'remove':
+      rmSync(step.path, { recursive: true, force: true })
+  }
+}
 
 async function run(): Promise<void> {
-  const registries = loginsToUndo()
-  if (registries.length === 0) core.info('Nothing to log out of.')
-  for (const registry of registries) {
+  const steps = stepsToUndo()
+  if (!steps.some((s) => s.kind !== 'remove')) core.info('Nothing to log out of.')
+  for (const step of steps) {
     try {
-      await dockerLogout(registry)
-      core.info(`Logged out of ${registry}`)
+      await undo(step)
     } catch (err) {
       core.warning((err as Error).message)
     }

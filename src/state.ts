@@ -1,14 +1,31 @@
-// What the main step leaves for the post step to undo.
+// What the main step leaves for the post step to undo, saved as it happens so that a run that
+// fails halfway is still cleaned up.
 import * as core from '@actions/core'
 
-const LOGOUT = 'logout-registries'
+export type Undo =
+  /** docker logout, with the DOCKER_CONFIG the login used ('' for docker's default). */
+  | { kind: 'logout'; registry: string; dockerConfig: string }
+  /** Remove our credential-helper entry for `registry` from a docker config file. */
+  | { kind: 'unset-helper'; configFile: string; registry: string }
+  /** Remove a file or folder the action made. */
+  | { kind: 'remove'; path: string }
 
-/** Records a login the post step must undo; called only after the login succeeded. */
-export function rememberLogin(registry: string): void {
-  const registries = new Set([...loginsToUndo(), registry])
-  core.saveState(LOGOUT, [...registries].join(','))
+const KEY = 'undo'
+const recorded: Undo[] = []
+
+export function remember(step: Undo): void {
+  recorded.push(step)
+  core.saveState(KEY, JSON.stringify(recorded))
 }
 
-export function loginsToUndo(): string[] {
-  return core.getState(LOGOUT).split(',').filter(Boolean)
+/** In the post step: what to undo, latest first. */
+export function stepsToUndo(): Undo[] {
+  const saved = core.getState(KEY)
+  if (!saved) return []
+  try {
+    return (JSON.parse(saved) as Undo[]).reverse()
+  } catch {
+    core.warning('The main step left unreadable state; nothing is cleaned up.')
+    return []
+  }
 }

@@ -1,7 +1,7 @@
 // Exchanges the job's OIDC token for a Chainguard token at the Chainguard STS.
 import * as core from '@actions/core'
 import { describeStsFailure } from './errors.js'
-import { jsonObject, send, text, type RequestOptions } from './http.js'
+import { jsonObject, send, text, type ClientOptions } from './http.js'
 
 export interface Exchange {
   /** e.g. https://issuer.enforce.dev */
@@ -20,7 +20,7 @@ export class StsError extends Error {
   }
 }
 
-export async function exchangeToken(x: Exchange, opts: Partial<RequestOptions> = {}): Promise<string> {
+export async function exchangeToken(x: Exchange, { mask = core.setSecret, ...opts }: ClientOptions = {}): Promise<string> {
   const res = await send(
     {
       method: 'POST',
@@ -41,6 +41,6 @@ export async function exchangeToken(x: Exchange, opts: Partial<RequestOptions> =
   if (typeof token !== 'string' || !token) {
     throw new StsError('Chainguard STS answered HTTP 200 without a token (expected JSON {"token": "<JWT>"})', 200)
   }
-  core.setSecret(token)
+  mask(token)
   return token
 }

@@ -80,10 +80,11 @@ describe('chainctl install', () => {
     )
     expect(cacheEntries(j)).toEqual([])
     expect(readFileSync(j.files.path, 'utf8')).toBe('')
-    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([expect.stringMatching(/^setup-chainctl-[0-9a-f]+$/)]) // no download staging left
     expect(chainctlCalls(j)).toEqual([])
-    // The docker login happened first; the post step takes it back.
+    // The docker login happened first; the post step takes it back, and its files.
     expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev'])
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 
   it('retries a failing download like the STS client', async () => {
