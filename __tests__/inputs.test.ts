@@ -22,6 +22,9 @@ describe('parseInputs', () => {
       logout: true,
       dockerConfig: '',
       credentialHelper: false,
+      containerCli: { auto: true, clis: ['docker', 'podman'] },
+      jobSummary: true,
+      outputToken: false,
     })
   })
 
@@ -63,6 +66,10 @@ describe('parseInputs', () => {
       apkHost: 'apk.example.com',
       configPath: '/x/y.yaml',
     })
+    expect(parseInputs(from({ identity: ID, 'container-cli': 'podman, docker,podman' })).containerCli).toEqual({
+      auto: false,
+      clis: ['podman', 'docker'],
+    })
     expect(parseInputs(from({ identity: ID, 'download-url': 'http://127.0.0.1:8080/mirror/' })).chainctl.downloadUrl).toBe(
       'http://127.0.0.1:8080/mirror',
     )
@@ -98,6 +105,12 @@ describe('parseInputs', () => {
       { identity: ID, 'docker-config': 'a\nb' },
       /^Input 'docker-config' must be empty, 'isolated' or a folder path/,
     ],
+    [
+      'an unknown container CLI',
+      { identity: ID, 'container-cli': 'docker,nerdctl' },
+      /^Input 'container-cli' must be auto or a list of docker, podman; got "docker,nerdctl"$/,
+    ],
+    ['job-summary not a boolean', { identity: ID, 'job-summary': 'on' }, /^Input 'job-summary' must be true or false/],
     ['apk-host with a path', { identity: ID, 'apk-host': 'apk.cgr.dev/x' }, /^Input 'apk-host' must be a host name/],
     ['no identity', {}, /^Input 'identity' is required/],
     ['uppercase identity', { identity: ID.toUpperCase() }, /^Input 'identity' must be a Chainguard identity ID/],

@@ -1,5 +1,6 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
+import { CLIS, type Cli } from './registrycli.js'
 
 export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
 
@@ -33,6 +34,11 @@ export interface Inputs {
   dockerConfig: string
   /** Register a refreshing credential helper instead of storing a token. */
   credentialHelper: boolean
+  /** Which CLIs log in; `auto`: those of docker and podman found on PATH. */
+  containerCli: { auto: boolean; clis: Cli[] }
+  jobSummary: boolean
+  /** Output the registry token (masked) for tools with their own login. */
+  outputToken: boolean
 }
 
 export class InputError extends Error {}
@@ -69,6 +75,15 @@ function bool(name: string, value: string): boolean {
   if (/^(true|True|TRUE)$/.test(value)) return true
   if (/^(false|False|FALSE)$/.test(value)) return false
   return fail(name, 'must be true or false', value)
+}
+
+function containerCli(value: string): { auto: boolean; clis: Cli[] } {
+  if (value === 'auto') return { auto: true, clis: [...CLIS] }
+  const names = value.split(/[\s,]+/).filter(Boolean)
+  if (names.length === 0 || names.some((n) => !(CLIS as readonly string[]).includes(n))) {
+    fail('container-cli', `must be auto or a list of ${CLIS.join(', ')}`, value)
+  }
+  return { auto: false, clis: [...new Set(names as Cli[])] }
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -140,7 +155,18 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const credentialHelper = bool('credential-helper', get('credential-helper') || 'false')
   if (credentialHelper && auth.kind !== 'oidc') fail('credential-helper', "needs 'identity': the helper exchanges the job's OIDC token")
   const chainctl = chainctlInputs(get, environment, auth.kind === 'oidc')
-  return { auth, chainctl, environment, registry, logout, dockerConfig, credentialHelper }
+  return {
+    auth,
+    chainctl,
+    environment,
+    registry,
+    logout,
+    dockerConfig,
+    credentialHelper,
+    containerCli: containerCli(get('container-cli') || 'auto'),
+    jobSummary: bool('job-summary', get('job-summary') || 'true'),
+    outputToken: bool('output-token', get('output-token') || 'false'),
+  }
 }
 
 /** Reads the action's inputs, masking the pull token before anything can print it. */

@@ -6,15 +6,17 @@ import { mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Credentials } from './credentials.js'
 import { HELPER_NAME, installHelper } from './credhelper.js'
-import { dockerLogin } from './docker.js'
 import { dockerConfigDir, isolateDockerConfig, registryOnlyConfig, updateDockerConfig, writeSecretFile } from './dockerconfig.js'
 import type { Inputs } from './inputs.js'
 import { decodeClaims } from './jwt.js'
+import { cliLogin, onPath, podmanAuthFile, type Target } from './registrycli.js'
 import { remember } from './state.js'
 
 export interface RegistryLogin {
   /** The docker config folder holding the login. */
   dockerConfig: string
+  /** How later steps get the credentials: the CLIs logged in, or the credential helper. */
+  via: string[]
   /** A .dockerconfigjson with only this registry's credentials (0600; removed by the post step). */
   dockerconfigjson: string
 }
@@ -43,10 +45,42 @@ function chooseDockerConfig(setting: string, work: string): string {
   return dir
 }
 
+/** The CLIs to log in: those named, or under `auto` the ones found on PATH. */
+function targets(inputs: Inputs, dockerConfig: string): Target[] {
+  const { auto, clis } = inputs.containerCli
+  const found = clis.filter((cli) => !auto || onPath(cli))
+  if (found.length === 0)
+    core.warning(`No container CLI (${clis.join(', ')}) on PATH: nothing logged in; the dockerconfigjson output still works.`)
+  return found.map((cli) =>
+    cli === 'docker'
+      ? { cli, dockerConfig: inputs.dockerConfig ? dockerConfig : '' }
+      : { cli, authfile: podmanAuthFile(process.env, process.platform, process.getuid?.() ?? -1) },
+  )
+}
+
+async function loginClis(inputs: Inputs, creds: Credentials, dockerConfig: string): Promise<string[]> {
+  const done: string[] = []
+  for (const target of targets(inputs, dockerConfig)) {
+    try {
+      await cliLogin(target, inputs.registry, creds.username, creds.secret)
+    } catch (err) {
+      // A podman that cannot log in (say, rootless without a user namespace) must not sink the
+      // docker login, unless the user asked for podman by name.
+      if (target.cli === 'docker' || !inputs.containerCli.auto) throw err
+      core.warning((err as Error).message)
+      continue
+    }
+    if (inputs.logout) remember({ kind: 'logout', registry: inputs.registry, target })
+    done.push(target.cli)
+  }
+  return done
+}
+
 export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise<RegistryLogin> {
   const work = runDir()
   const dockerConfig = chooseDockerConfig(inputs.dockerConfig, work)
   const configFile = join(dockerConfig, 'config.json')
+  let via: string[]
 
   if (inputs.credentialHelper && inputs.auth.kind === 'oidc') {
     const claims = decodeClaims(creds.secret)
@@ -63,12 +97,12 @@ export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise
     updateDockerConfig(configFile, (c) => (c.credHelpers = { ...c.credHelpers, [inputs.registry]: HELPER_NAME }))
     if (inputs.logout) remember({ kind: 'unset-helper', configFile, registry: inputs.registry })
     core.info(`Registered credential helper docker-credential-${HELPER_NAME} for ${inputs.registry}: it renews the token as it expires`)
+    via = ['credential helper']
   } else {
-    await dockerLogin(inputs.registry, creds.username, creds.secret)
-    if (inputs.logout) remember({ kind: 'logout', registry: inputs.registry, dockerConfig: inputs.dockerConfig ? dockerConfig : '' })
+    via = await loginClis(inputs, creds, dockerConfig)
   }
 
   const dockerconfigjson = join(work, 'dockerconfigjson')
   writeSecretFile(dockerconfigjson, registryOnlyConfig(inputs.registry, creds.username, creds.secret))
-  return { dockerConfig, dockerconfigjson }
+  return { dockerConfig, via, dockerconfigjson }
 }

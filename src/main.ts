@@ -3,17 +3,27 @@ import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
 import { readInputs } from './inputs.js'
 import { loginRegistry } from './login.js'
+import { writeSummary, type SummaryFacts } from './summary.js'
+
+const phases: SummaryFacts['phases'] = []
+async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now()
+  const result = await work()
+  phases.push([name, Date.now() - started])
+  return result
+}
 
 async function run(): Promise<void> {
   const inputs = readInputs()
-  const creds = await getCredentials(inputs)
+  const creds = await timed('token', () => getCredentials(inputs))
 
-  const login = await loginRegistry(inputs, creds)
+  const login = await timed('login', () => loginRegistry(inputs, creds))
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
 
+  let chainctl
   if (inputs.chainctl.install) {
     const { setupChainctl } = await import('./chainctl.js')
-    const chainctl = await setupChainctl(inputs.chainctl, creds)
+    chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds))
     core.setOutput('chainctl-version', chainctl.version)
   }
 
@@ -21,6 +31,18 @@ async function run(): Promise<void> {
   core.setOutput('registry', inputs.registry)
   core.setOutput('expires-at', creds.expiresAt ?? '')
   core.setOutput('dockerconfigjson', login.dockerconfigjson)
+  if (inputs.outputToken) core.setOutput('token', creds.secret) // masked since it was received
+
+  if (inputs.jobSummary) {
+    await writeSummary({
+      identity: creds.identity,
+      registry: inputs.registry,
+      expiresAt: creds.expiresAt,
+      via: login.via,
+      chainctl,
+      phases,
+    })
+  }
 }
 
 run().catch((err: unknown) => {

@@ -2,15 +2,15 @@
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
 import { HELPER_NAME } from './credhelper.js'
-import { dockerLogout } from './docker.js'
+import { cliLogout } from './registrycli.js'
 import { updateDockerConfig } from './dockerconfig.js'
 import { stepsToUndo, type Undo } from './state.js'
 
 async function undo(step: Undo): Promise<void> {
   switch (step.kind) {
     case 'logout':
-      await dockerLogout(step.registry, step.dockerConfig)
-      return core.info(`Logged out of ${step.registry}`)
+      await cliLogout(step.target, step.registry)
+      return core.info(`Logged out of ${step.registry} (${step.target.cli})`)
     case 'unset-helper':
       updateDockerConfig(step.configFile, (c) => {
         // Only our own entry: another job may have registered something else since.

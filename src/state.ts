@@ -1,10 +1,11 @@
 // What the main step leaves for the post step to undo, saved as it happens so that a run that
 // fails halfway is still cleaned up.
 import * as core from '@actions/core'
+import type { Target } from './registrycli.js'
 
 export type Undo =
-  /** docker logout, with the DOCKER_CONFIG the login used ('' for docker's default). */
-  | { kind: 'logout'; registry: string; dockerConfig: string }
+  /** docker or podman logout, from where the login landed. */
+  | { kind: 'logout'; registry: string; target: Target }
   /** Remove our credential-helper entry for `registry` from a docker config file. */
   | { kind: 'unset-helper'; configFile: string; registry: string }
   /** Remove a file or folder the action made. */

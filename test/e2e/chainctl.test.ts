@@ -83,7 +83,7 @@ describe('chainctl install', () => {
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([expect.stringMatching(/^setup-chainctl-[0-9a-f]+$/)]) // no download staging left
     expect(chainctlCalls(j)).toEqual([])
     // The docker login happened first; the post step takes it back, and its files.
-    expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev'])
+    expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev (podman)', 'Logged out of cgr.dev (docker)'])
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 

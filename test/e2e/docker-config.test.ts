@@ -75,14 +75,19 @@ describe('docker configs on a shared runner', () => {
   })
   afterAll(() => sb.stop())
 
-  /** Two jobs on one machine with one HOME: A finishes (post) while B still has a step to run. */
+  /**
+   * Two jobs on one machine with one HOME: A finishes (post) while B still has a step to run.
+   * docker only: the shared file at stake is ~/.docker/config.json.
+   */
   async function twoJobs(inputs: Record<string, string>) {
     const home = scratchDir('shared-home-')
     mkdirSync(join(home, '.docker'))
     const other = '{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "dXNlcjpwYXNz"\n\t\t}\n\t}\n}'
     writeFileSync(join(home, '.docker/config.json'), other, { mode: 0o600 })
     const [a, b] = [job(sb, { home }), job(sb, { home })]
-    const mains = await Promise.all([a, b].map((j) => runStep(j, 'main', { identity: IDENTITY, install: 'false', ...inputs })))
+    const mains = await Promise.all(
+      [a, b].map((j) => runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker', ...inputs })),
+    )
     expect(mains.map((m) => m.code)).toEqual([0, 0])
     await runStep(a, 'post')
     const bPull = await inspect(b)

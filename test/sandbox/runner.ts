@@ -38,7 +38,7 @@ export interface StepResult {
 export function newJob(env: Record<string, string> = {}, home?: string): Job {
   const dir = mkdtempSync(join(tmpdir(), 'job-'))
   const f = (name: string) => join(dir, name)
-  for (const d of ['home', 'temp', 'toolcache', 'workspace']) mkdirSync(f(d))
+  for (const d of ['home', 'temp', 'toolcache', 'workspace', 'run']) mkdirSync(f(d), { mode: 0o700 })
   const files = { output: f('output'), env: f('env'), path: f('path'), state: f('state'), summary: f('summary.md') }
   for (const file of Object.values(files)) writeFileSync(file, '')
   const jobHome = home ?? f('home')
@@ -54,6 +54,8 @@ export function newJob(env: Record<string, string> = {}, home?: string): Job {
       RUNNER_OS: 'Linux',
       RUNNER_ARCH: 'X64',
       RUNNER_TEMP: f('temp'),
+      // As on hosted runners; it also keeps podman's auth file to this job.
+      XDG_RUNTIME_DIR: f('run'),
       RUNNER_TOOL_CACHE: f('toolcache'),
       GITHUB_WORKSPACE: f('workspace'),
       GITHUB_REPOSITORY: 'acme/app',
