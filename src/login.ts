@@ -13,8 +13,6 @@ import { cliLogin, onPath, podmanAuthFile, type Target } from './registrycli.js'
 import { remember } from './state.js'
 
 export interface RegistryLogin {
-  /** The docker config folder holding the login. */
-  dockerConfig: string
   /** How later steps get the credentials: the CLIs logged in, or the credential helper. */
   via: string[]
   /** A .dockerconfigjson with only this registry's credentials (0600; removed by the post step). */
@@ -76,33 +74,38 @@ async function loginClis(inputs: Inputs, creds: Credentials, dockerConfig: strin
   return done
 }
 
+/**
+ * Registers the refreshing credential helper for the registry in the docker config. The entry is
+ * always removed by the post step, `logout: false` or not: the helper's files go with the job.
+ */
+function registerHelper(inputs: Inputs, creds: Credentials, work: string, configFile: string, audience: string): string[] {
+  const claims = decodeClaims(creds.secret)
+  const settings = {
+    issuer: `https://issuer.${inputs.environment}`,
+    identity: creds.identity,
+    registry: inputs.registry,
+    audience,
+    cacheFile: join(work, 'helper', 'token.json'),
+  }
+  // The helper bundle sits beside this one: dist/helper/index.js.
+  const helperJs = join(dirname(process.argv[1]), '..', 'helper', 'index.js')
+  const first = { token: creds.secret, iat: Number(claims.iat ?? Math.floor(Date.now() / 1000)), exp: Number(claims.exp) }
+  core.addPath(installHelper(join(work, 'helper'), helperJs, settings, first))
+  updateDockerConfig(configFile, (c) => (c.credHelpers = { ...c.credHelpers, [inputs.registry]: HELPER_NAME }))
+  remember({ kind: 'unset-helper', configFile, registry: inputs.registry })
+  core.info(`Registered credential helper docker-credential-${HELPER_NAME} for ${inputs.registry}: it renews the token as it expires`)
+  return ['credential helper']
+}
+
 export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise<RegistryLogin> {
   const work = runDir()
   const dockerConfig = chooseDockerConfig(inputs.dockerConfig, work)
-  const configFile = join(dockerConfig, 'config.json')
-  let via: string[]
-
-  if (inputs.credentialHelper && inputs.auth.kind === 'oidc') {
-    const claims = decodeClaims(creds.secret)
-    const settings = {
-      issuer: `https://issuer.${inputs.environment}`,
-      identity: creds.identity,
-      registry: inputs.registry,
-      audience: inputs.auth.audience,
-      cacheFile: join(work, 'helper', 'token.json'),
-    }
-    const helperJs = join(dirname(process.argv[1]), '..', 'helper', 'index.js')
-    const first = { token: creds.secret, iat: Number(claims.iat ?? Math.floor(Date.now() / 1000)), exp: Number(claims.exp) }
-    core.addPath(installHelper(join(work, 'helper'), helperJs, settings, first))
-    updateDockerConfig(configFile, (c) => (c.credHelpers = { ...c.credHelpers, [inputs.registry]: HELPER_NAME }))
-    if (inputs.logout) remember({ kind: 'unset-helper', configFile, registry: inputs.registry })
-    core.info(`Registered credential helper docker-credential-${HELPER_NAME} for ${inputs.registry}: it renews the token as it expires`)
-    via = ['credential helper']
-  } else {
-    via = await loginClis(inputs, creds, dockerConfig)
-  }
+  const via =
+    inputs.credentialHelper && inputs.auth.kind === 'oidc'
+      ? registerHelper(inputs, creds, work, join(dockerConfig, 'config.json'), inputs.auth.audience)
+      : await loginClis(inputs, creds, dockerConfig)
 
   const dockerconfigjson = join(work, 'dockerconfigjson')
   writeSecretFile(dockerconfigjson, registryOnlyConfig(inputs.registry, creds.username, creds.secret))
-  return { dockerConfig, via, dockerconfigjson }
+  return { via, dockerconfigjson }
 }
