@@ -124,32 +124,27 @@ function chainctlInputs(get: (name: string) => string, environment: string, oidc
   }
 }
 
-/** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
-export function parseInputs(get: (name: string) => string): Inputs {
-  const environment = host('environment', get('environment') || 'enforce.dev')
-  const registry = host('registry', get('registry') || 'cgr.dev')
-  const logout = bool('logout', get('logout') || 'true')
-  const identity = get('identity')
-  const username = get('username')
-  const password = get('password')
-  const audience = get('audience')
-
-  let auth: Auth
+/** OIDC (identity) or pull token (username/password): one or the other. */
+function authInputs(get: (name: string) => string, environment: string): Auth {
+  const [identity, username, password, audience] = ['identity', 'username', 'password', 'audience'].map(get)
   if (password || username) {
     if (identity) fail('identity', 'must be empty when username/password (a pull token) are given: use one or the other')
     if (!password) fail('password', 'must hold the pull token when username is given')
     if (!username) fail('username', "must be the pull token's identity ID when password is given")
     if (/[\r\n]/.test(password)) fail('password', 'must be a single line (the pull token)')
-    auth = { kind: 'pull-token', username: identityId('username', username), password }
-  } else {
-    if (!identity) {
-      fail('identity', 'is required: the Chainguard identity ID to assume (or give username and password for a pull token)')
-    }
-    if (audience && !AUDIENCE.test(audience)) {
-      fail('audience', 'must be a single word of printable characters (a host or URI)', audience)
-    }
-    auth = { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
+    return { kind: 'pull-token', username: identityId('username', username), password }
   }
+  if (!identity) fail('identity', 'is required: the Chainguard identity ID to assume (or give username and password for a pull token)')
+  if (audience && !AUDIENCE.test(audience)) fail('audience', 'must be a single word of printable characters (a host or URI)', audience)
+  return { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
+}
+
+/** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
+export function parseInputs(get: (name: string) => string): Inputs {
+  const environment = host('environment', get('environment') || 'enforce.dev')
+  const registry = host('registry', get('registry') || 'cgr.dev')
+  const logout = bool('logout', get('logout') || 'true')
+  const auth = authInputs(get, environment)
   const dockerConfig = get('docker-config')
   if (/[\r\n\0]/.test(dockerConfig)) fail('docker-config', "must be empty, 'isolated' or a folder path", dockerConfig)
   const credentialHelper = bool('credential-helper', get('credential-helper') || 'false')
