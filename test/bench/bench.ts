@@ -46,8 +46,9 @@ try {
   console.log(`${'(a) bundle cold start (load, fail on input)'.padEnd(48)} ${stats(cold)}`)
 
   const fresh = () => newJob(sb.github.env)
+  // docker only, like the script (auto would log podman in too, where it is installed).
   const action = await measure('(b) main step, OIDC login, install: false', () =>
-    runStep(fresh(), 'main', { identity: IDENTITY, install: 'false' }),
+    runStep(fresh(), 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker' }),
   )
   const script = await measure('(c) bare script: curl + jq + docker login', () => {
     const j: Job = fresh()
@@ -57,7 +58,7 @@ try {
   console.log(`${'b/c'.padEnd(48)} ${(median(action) / median(script)).toFixed(2)} (goal: at most 1.5)`)
 
   // A pull-token login installs chainctl without logging it in, so (d) is the install's own cost.
-  const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50' }
+  const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50', 'container-cli': 'docker' }
   await measure('(d) pull-token login, no install', () => runStep(fresh(), 'main', { ...pull, install: 'false' }))
   await measure('(d) pull-token login + install, cold tool cache', () => runStep(fresh(), 'main', pull))
   const warm = fresh()

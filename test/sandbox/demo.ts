@@ -26,6 +26,7 @@ try {
   const image = 'docker://cgr.dev/chainguard/hello:latest'
   const pull = await laterStep(job, 'skopeo', ['inspect', '--format', '{{.Name}}@{{.Digest}}', image])
   show(`later step: skopeo inspect ${image}`, pull)
+  show('later step: chainctl version', await laterStep(job, 'chainctl', ['version']))
   const post = await runStep(job, 'post')
   show('Post setup-chainctl', post)
   const after = await laterStep(job, 'skopeo', ['inspect', '--retry-times', '0', image])
