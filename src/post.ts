@@ -34,4 +34,4 @@ async function run(): Promise<void> {
   }
 }
 
-void run()
+run().catch((err: unknown) => core.warning(`Cleanup failed: ${err instanceof Error ? err.message : String(err)}`))
