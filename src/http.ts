@@ -23,6 +23,8 @@ export interface RequestOptions {
   policy?: RetryPolicy
   /** Called before each retry with a one-line reason. */
   onRetry?: (message: string) => void
+  /** Takes a 200 body as a stream instead of buffering it (large downloads); run again on a retry. */
+  sink?: (body: NodeJS.ReadableStream) => Promise<void>
 }
 
 /** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
@@ -32,15 +34,19 @@ export class HttpError extends Error {}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function attempt(req: Request, timeoutMs: number): Promise<Response> {
+async function attempt(req: Request, timeoutMs: number, sink: RequestOptions['sink']): Promise<Response> {
   // http-client reads https_proxy/no_proxy; socketTimeout ends a request that goes quiet.
   const client = new HttpClient('setup-chainctl', undefined, { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
   try {
     const res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
+    const status = res.message.statusCode ?? 0
+    if (sink && status === 200) {
+      await sink(res.message)
+      return { status, headers: res.message.headers, data: Buffer.alloc(0) }
+    }
     const chunks: Buffer[] = []
     for await (const chunk of res.message) chunks.push(chunk as Buffer)
-    const data = Buffer.concat(chunks)
-    return { status: res.message.statusCode ?? 0, headers: res.message.headers, data }
+    return { status, headers: res.message.headers, data: Buffer.concat(chunks) }
   } finally {
     client.dispose()
   }
@@ -64,7 +70,7 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
     let res: Response | undefined
     let reason: string
     try {
-      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())))
+      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts.sink)
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {

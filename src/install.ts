@@ -3,7 +3,8 @@
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
 import { join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
@@ -20,6 +21,25 @@ async function download(url: string, opts: Partial<RequestOptions>): Promise<Buf
   const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts })
   if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
   return res.data
+}
+
+/** Streams `url` into `file` (mode 0700), returning its sha256: tens of MB never sit in memory. */
+async function downloadTo(url: string, file: string, opts: Partial<RequestOptions>): Promise<string> {
+  let sha256 = ''
+  const sink = async (body: NodeJS.ReadableStream) => {
+    const hash = createHash('sha256')
+    const hashing = async function* (source: AsyncIterable<string | Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk)
+        yield chunk
+      }
+    }
+    await pipeline(body, hashing, createWriteStream(file, { mode: 0o700 }))
+    sha256 = hash.digest('hex')
+  }
+  const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts, sink })
+  if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
+  return sha256
 }
 
 async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
@@ -44,20 +64,20 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
 
   const base = `${c.downloadUrl}/${version}`
   core.info(`Downloading chainctl ${version} from ${base}/${file}`)
-  const [binary, checksums] = await Promise.all([download(`${base}/${file}`, opts), download(`${base}/chainctl_checksums.txt`, opts)])
-  const expected = checksumFor(checksums.toString(), file)
-  if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
-  const actual = createHash('sha256').update(binary).digest('hex')
-  if (actual !== expected) {
-    throw new ReleaseError(
-      `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
-    )
-  }
-
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
     const path = join(staging, exe)
-    writeFileSync(path, binary)
+    const [actual, checksums] = await Promise.all([
+      downloadTo(`${base}/${file}`, path, opts),
+      download(`${base}/chainctl_checksums.txt`, opts),
+    ])
+    const expected = checksumFor(checksums.toString(), file)
+    if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
+    if (actual !== expected) {
+      throw new ReleaseError(
+        `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
+      )
+    }
     chmodSync(path, 0o755)
     const dir = await tc.cacheFile(path, exe, 'chainctl', version, arch)
     core.addPath(dir)

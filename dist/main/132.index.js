@@ -23,6 +23,8 @@ var tool_cache = __webpack_require__(9805);
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: external "node:stream/promises"
+var promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/http.ts + 1 modules
@@ -67,11 +69,31 @@ function versionFromMetadata(metadata) {
 
 
 
+
 async function download(url, opts) {
     const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
     if (res.status !== 200)
         throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`);
     return res.data;
+}
+/** Streams `url` into `file` (mode 0700), returning its sha256: tens of MB never sit in memory. */
+async function downloadTo(url, file, opts) {
+    let sha256 = '';
+    const sink = async (body) => {
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        const hashing = async function* (source) {
+            for await (const chunk of source) {
+                hash.update(chunk);
+                yield chunk;
+            }
+        };
+        await (0,promises_.pipeline)(body, hashing, (0,external_node_fs_.createWriteStream)(file, { mode: 0o700 }));
+        sha256 = hash.digest('hex');
+    };
+    const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts, sink });
+    if (res.status !== 200)
+        throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`);
+    return sha256;
 }
 async function resolveVersion(c, opts) {
     if (c.version !== 'latest')
@@ -94,18 +116,19 @@ async function installChainctl(c, opts = {}) {
     }
     const base = `${c.downloadUrl}/${version}`;
     core/* info */.pq(`Downloading chainctl ${version} from ${base}/${file}`);
-    const [binary, checksums] = await Promise.all([download(`${base}/${file}`, opts), download(`${base}/chainctl_checksums.txt`, opts)]);
-    const expected = checksumFor(checksums.toString(), file);
-    if (!expected)
-        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
-    const actual = (0,external_node_crypto_.createHash)('sha256').update(binary).digest('hex');
-    if (actual !== expected) {
-        throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
-    }
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
-        (0,external_node_fs_.writeFileSync)(path, binary);
+        const [actual, checksums] = await Promise.all([
+            downloadTo(`${base}/${file}`, path, opts),
+            download(`${base}/chainctl_checksums.txt`, opts),
+        ]);
+        const expected = checksumFor(checksums.toString(), file);
+        if (!expected)
+            throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+        if (actual !== expected) {
+            throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
+        }
         (0,external_node_fs_.chmodSync)(path, 0o755);
         const dir = await tool_cache/* cacheFile */.NJ(path, exe, 'chainctl', version, arch);
         core/* addPath */.fM(dir);

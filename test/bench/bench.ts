@@ -2,7 +2,7 @@
 // (a) bundle cold start, (b) the main step's OIDC login (install: false), (c) the same flow as a
 // bare curl + jq + docker login script, b/c, (d) chainctl install with a cold and a warm tool
 // cache, (e) bundle sizes and peak memory.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox } from '../sandbox/index.ts'
@@ -76,16 +76,30 @@ try {
     return `${step} ${(entry / 1024).toFixed(0)} kB entry, ${(total / 1024).toFixed(0)} kB with lazy chunks`
   })
   console.log(`${'(e) bundle sizes'.padEnd(48)} ${sizes.join('; ')}`)
-  const peak = (inputs: Record<string, string>) => {
+  // Async: the sandbox's servers live in this process and must keep answering meanwhile.
+  const peak = async (inputs: Record<string, string>) => {
     const j = fresh()
     const env = { ...j.env, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])) }
-    const out = spawnSync('/usr/bin/time', ['-f', '%M', NODE24, join(ROOT, 'dist/main/index.js')], { env, encoding: 'utf8' })
-    return Number(out.stderr.trim().split('\n').pop()) / 1024
+    const child = spawn('/usr/bin/time', ['-f', 'peak-kb %M', NODE24, join(ROOT, 'dist/main/index.js')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const kb = /peak-kb (\d+)/.exec(out)?.[1]
+    if (code !== 0 || !kb) throw new Error(`peak-memory run failed: ${out.split('\n').slice(-3).join(' | ')}`)
+    return Number(kb) / 1024
   }
-  const loginPeak = peak({ identity: IDENTITY, install: 'false', logout: 'true' })
-  const installPeak = peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.50', logout: 'true' })
+  sb.downloads.size = 64 * 1024 * 1024
+  await measure('(d) install of a 64 MiB chainctl, cold tool cache', () => runStep(fresh(), 'main', { ...pull, version: '0.2.51' }))
+  const bigPeak = await peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.51', logout: 'true' })
+  sb.downloads.size = 0
+  const loginPeak = await peak({ identity: IDENTITY, install: 'false', logout: 'true' })
+  const installPeak = await peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.50', logout: 'true' })
   console.log(
-    `${'(e) peak RSS of the main step'.padEnd(48)} OIDC login ${loginPeak.toFixed(0)} MB, pull-token login + install ${installPeak.toFixed(0)} MB`,
+    `${'(e) peak RSS of the main step'.padEnd(48)} OIDC login ${loginPeak.toFixed(0)} MB, pull-token login + install ${installPeak.toFixed(0)} MB, + a 64 MiB chainctl ${bigPeak.toFixed(0)} MB`,
   )
 } finally {
   await sb.stop()

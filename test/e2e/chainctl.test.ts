@@ -32,10 +32,11 @@ describe('chainctl install', () => {
     const main = await runStep(j, 'main', { identity: IDENTITY })
     expect(main.code).toBe(0)
     expect(outputs(j)['chainctl-version']).toBe(LATEST)
-    expect(sb.downloads.requests).toEqual([
-      '/chainctl/latest/metadata.json',
-      `/chainctl/${LATEST}/chainctl_linux_x86_64`,
+    // metadata first; then the binary and the checksums, fetched in parallel.
+    expect(sb.downloads.requests[0]).toBe('/chainctl/latest/metadata.json')
+    expect(sb.downloads.requests.slice(1).sort()).toEqual([
       `/chainctl/${LATEST}/chainctl_checksums.txt`,
+      `/chainctl/${LATEST}/chainctl_linux_x86_64`,
     ])
     expect(cacheEntries(j)).toEqual([LATEST])
     const later = await laterStep(j, 'chainctl', ['version'])

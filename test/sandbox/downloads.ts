@@ -19,11 +19,23 @@ export interface Downloads extends Running {
   tamper: boolean
   /** Statuses to answer the next requests with. */
   faults: number[]
+  /** Pad binaries to this many bytes, to measure installs of a real-sized chainctl. */
+  size: number
 }
 
 const script = readFileSync(join(ROOT, 'test/sandbox/fake-chainctl.sh'), 'utf8')
-export const binary = (version: string) => Buffer.from(script.replace('__VERSION__', version))
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+const made = new Map<string, { data: Buffer; sha256: string }>()
+/** The fake chainctl of `version`, padded with a trailing shell comment up to `size` bytes. */
+function binary(version: string, size: number): { data: Buffer; sha256: string } {
+  const key = `${version}/${size}`
+  if (!made.has(key)) {
+    const text = Buffer.from(script.replace('__VERSION__', version))
+    const data =
+      size > text.length + 2 ? Buffer.concat([text, Buffer.from('#'), Buffer.alloc(size - text.length - 2, 'x'), Buffer.from('\n')]) : text
+    made.set(key, { data, sha256: createHash('sha256').update(data).digest('hex') })
+  }
+  return made.get(key)!
+}
 
 export async function startDownloads(where: Listen): Promise<Downloads> {
   const running = await serve((req, res) => {
@@ -37,13 +49,14 @@ export async function startDownloads(where: Listen): Promise<Downloads> {
     const [, version, file] = m
     if (file === 'chainctl_checksums.txt') {
       res.writeHead(200, { 'Content-Type': 'text/plain' })
-      res.end(FILES.map((f) => `${sha256(binary(version))}  ${f}\n`).join(''))
+      res.end(FILES.map((f) => `${binary(version, d.size).sha256}  ${f}\n`).join(''))
       return
     }
     if (!FILES.includes(file)) return json(res, 404, { message: 'not found' })
     res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
-    res.end(d.tamper ? Buffer.concat([binary(version), Buffer.from('\necho tampered\n')]) : binary(version))
+    const { data } = binary(version, d.size)
+    res.end(d.tamper ? Buffer.concat([data, Buffer.from('\necho tampered\n')]) : data)
   }, where)
-  const d: Downloads = { ...running, requests: [], tamper: false, faults: [] }
+  const d: Downloads = { ...running, requests: [], tamper: false, faults: [], size: 0 }
   return d
 }

@@ -7,11 +7,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "${SANDBOX_NETNS:-}" != 1 ]; then
   missing=()
-  for tool in docker docker-registry skopeo openssl unshare ip; do
+  for tool in docker docker-registry skopeo openssl unshare ip dockerd podman tinyproxy curl jq; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "sandbox: missing ${missing[*]}; install with: apt-get install docker-registry skopeo iproute2 openssl docker.io" >&2
+    echo "sandbox: missing ${missing[*]}; install them with: bash test/setup.sh (as root)" >&2
     exit 1
   fi
   userns=()
