@@ -56,20 +56,24 @@ function targets(inputs: Inputs, dockerConfig: string): Target[] {
   )
 }
 
+/** Logs every target in at once (they are independent); returns the CLIs that did. */
 async function loginClis(inputs: Inputs, creds: Credentials, dockerConfig: string): Promise<string[]> {
+  const all = targets(inputs, dockerConfig)
+  const results = await Promise.allSettled(all.map((t) => cliLogin(t, inputs.registry, creds.username, creds.secret)))
+  all.forEach((target, i) => {
+    if (results[i].status === 'fulfilled' && inputs.logout) remember({ kind: 'logout', registry: inputs.registry, target })
+  })
   const done: string[] = []
-  for (const target of targets(inputs, dockerConfig)) {
-    try {
-      await cliLogin(target, inputs.registry, creds.username, creds.secret)
-    } catch (err) {
-      // A podman that cannot log in (say, rootless without a user namespace) must not sink the
-      // docker login, unless the user asked for podman by name.
-      if (target.cli === 'docker' || !inputs.containerCli.auto) throw err
-      core.warning((err as Error).message)
+  for (const [i, target] of all.entries()) {
+    const result = results[i]
+    if (result.status === 'fulfilled') {
+      done.push(target.cli)
       continue
     }
-    if (inputs.logout) remember({ kind: 'logout', registry: inputs.registry, target })
-    done.push(target.cli)
+    // A podman that cannot log in (say, rootless without a user namespace) must not sink the
+    // docker login, unless the user asked for podman by name.
+    if (target.cli === 'docker' || !inputs.containerCli.auto) throw result.reason
+    core.warning((result.reason as Error).message)
   }
   return done
 }
