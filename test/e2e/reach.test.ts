@@ -76,7 +76,7 @@ describe('podman', () => {
     it('is an error when named, with nothing left behind', async () => {
       const j = job(sb)
       broken(j)
-      const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker,podman' })
+      const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'podman,docker' })
       expect(main.code).toBe(1)
       expect(visible(main).at(-1)).toBe('::error::podman login cgr.dev failed: Error: cannot set up namespace using newuidmap')
       expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev (docker)'])
