@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getIdToken, OidcError } from '../src/oidc.js'
 import { exchangeToken, StsError } from '../src/sts.js'
-import { HttpError } from '../src/http.js'
+import { HttpError, send } from '../src/http.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
 import { decodeClaims } from '../src/jwt.js'
 import { GITHUB_ISSUER, startGitHubOidc, type GitHubOidc } from '../test/sandbox/github.ts'
@@ -168,5 +168,33 @@ describe('Chainguard STS client', () => {
     })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ code: 3, message: 'audience must be specified', details: [] })
+  })
+})
+
+describe('streamed downloads', () => {
+  it('restart from scratch after a connection dropped mid-body', async () => {
+    const body = Buffer.alloc(256 * 1024, 'z')
+    let served = 0
+    const flaky = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': String(body.length) })
+      if (served++ === 0) {
+        res.write(body.subarray(0, 1000))
+        setTimeout(() => res.destroy(), 20) // dies halfway
+      } else res.end(body)
+    })
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/chainctl`
+    const received: number[] = []
+    const retries: string[] = []
+    const sink = async (stream: NodeJS.ReadableStream) => {
+      let n = 0
+      for await (const chunk of stream) n += (chunk as Buffer).length
+      received.push(n)
+    }
+    const res = await send({ method: 'GET', url }, { service: 'download', policy: fast, sink, onRetry: (m) => retries.push(m) })
+    expect(res.status).toBe(200)
+    expect(received).toEqual([body.length]) // the broken attempt never completed the sink
+    expect(retries).toEqual([expect.stringMatching(/^download request failed \((ECONNRESET|aborted)\); retry 1\/4/)])
+    await new Promise((r) => flaky.close(r))
   })
 })
