@@ -6,6 +6,7 @@ import type { Credentials } from './credentials.js'
 import { lastLine, run } from './exec.js'
 import type { ChainctlInputs } from './inputs.js'
 import { installChainctl, type Installed } from './install.js'
+import { remember } from './state.js'
 
 export class ChainctlError extends Error {}
 
@@ -17,12 +18,14 @@ async function login(chainctl: Installed, c: ChainctlInputs, identity: string, a
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 
-export async function setupChainctl(c: ChainctlInputs, creds: Credentials): Promise<Installed> {
+/** `logout`: whether the post step logs chainctl out again. */
+export async function setupChainctl(c: ChainctlInputs, creds: Credentials, logout: boolean): Promise<Installed> {
   const chainctl = await installChainctl(c, { onRetry: (m) => core.warning(m) })
   core.info(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`)
   if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
   if (!creds.tokenFor) return chainctl // pull-token logins have no identity to log chainctl in as
 
+  if (logout) remember({ kind: 'chainctl-logout', chainctl: chainctl.path })
   for (const audience of [undefined, c.apkHost, c.librariesHost]) await login(chainctl, c, creds.identity, audience)
   core.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
   if (c.envAuth) {

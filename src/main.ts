@@ -23,7 +23,7 @@ async function run(): Promise<void> {
   let chainctl
   if (inputs.chainctl.install) {
     const { setupChainctl } = await import('./chainctl.js')
-    chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds))
+    chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
     core.setOutput('chainctl-version', chainctl.version)
   }
 

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
 import { HELPER_NAME } from './credhelper.js'
+import { lastLine, run } from './exec.js'
 import { cliLogout } from './registrycli.js'
 import { updateDockerConfig } from './dockerconfig.js'
 import { stepsToUndo, type Undo } from './state.js'
@@ -11,6 +12,11 @@ async function undo(step: Undo): Promise<void> {
     case 'logout':
       await cliLogout(step.target, step.registry)
       return core.info(`Logged out of ${step.registry} (${step.target.cli})`)
+    case 'chainctl-logout': {
+      const { code, output } = await run(step.chainctl, ['auth', 'logout'])
+      if (code !== 0) throw new Error(`chainctl auth logout failed: ${lastLine(output)}`)
+      return core.info('Logged chainctl out')
+    }
     case 'unset-helper':
       updateDockerConfig(step.configFile, (c) => {
         // Only our own entry: another job may have registered something else since.
@@ -22,7 +28,7 @@ async function undo(step: Undo): Promise<void> {
   }
 }
 
-async function run(): Promise<void> {
+async function cleanup(): Promise<void> {
   const steps = stepsToUndo()
   if (!steps.some((s) => s.kind !== 'remove')) core.info('Nothing to log out of.')
   for (const step of steps) {
@@ -34,4 +40,4 @@ async function run(): Promise<void> {
   }
 }
 
-run().catch((err: unknown) => core.warning(`Cleanup failed: ${err instanceof Error ? err.message : String(err)}`))
+cleanup().catch((err: unknown) => core.warning(`Cleanup failed: ${err instanceof Error ? err.message : String(err)}`))

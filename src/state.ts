@@ -6,6 +6,8 @@ import type { Target } from './registrycli.js'
 export type Undo =
   /** docker or podman logout, from where the login landed. */
   | { kind: 'logout'; registry: string; target: Target }
+  /** chainctl auth logout, with the chainctl that logged in. */
+  | { kind: 'chainctl-logout'; chainctl: string }
   /** Remove our credential-helper entry for `registry` from a docker config file. */
   | { kind: 'unset-helper'; configFile: string; registry: string }
   /** Remove a file or folder the action made. */

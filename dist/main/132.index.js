@@ -139,10 +139,13 @@ async function installChainctl(c, opts = {}) {
     }
 }
 
+// EXTERNAL MODULE: ./src/state.ts
+var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainctl.ts
 // chainctl for later steps: installed through the tool cache, logged in as the identity for the
 // API and the apk and libraries hosts, and HTTP_AUTH for apk tooling on request. Loaded only
 // when `install` is on, so a plain registry login never pays for it.
+
 
 
 
@@ -156,13 +159,16 @@ async function login(chainctl, c, identity, audience) {
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
-async function setupChainctl(c, creds) {
+/** `logout`: whether the post step logs chainctl out again. */
+async function setupChainctl(c, creds, logout) {
     const chainctl = await installChainctl(c, { onRetry: (m) => core/* warning */.$e(m) });
     core/* info */.pq(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`);
     if (c.configPath)
         core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
     if (!creds.tokenFor)
         return chainctl; // pull-token logins have no identity to log chainctl in as
+    if (logout)
+        (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: chainctl.path });
     for (const audience of [undefined, c.apkHost, c.librariesHost])
         await login(chainctl, c, creds.identity, audience);
     core/* info */.pq(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);

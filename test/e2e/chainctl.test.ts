@@ -48,7 +48,10 @@ describe('chainctl install', () => {
       'version ',
     ])
     expect(fileCommands(j.files.env)).toEqual({})
-    expect(leaks(sb, j, [main, later])).toEqual([])
+    const post = await runStep(j, 'post')
+    expect(visible(post)[0]).toBe('Logged chainctl out')
+    expect(chainctlCalls(j).at(-1)).toBe('auth logout ')
+    expect(leaks(sb, j, [main, later, post])).toEqual([])
     expect(chainctlCalls(j).join('\n')).not.toMatch(/eyJ/)
   })
 

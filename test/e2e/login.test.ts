@@ -53,7 +53,7 @@ describe('login with the job OIDC token', () => {
 
     const post = await runStep(j, 'post')
     expect(post.code).toBe(0)
-    expect(visible(post)).toEqual(['Logged out of cgr.dev (podman)', 'Logged out of cgr.dev (docker)'])
+    expect(visible(post)).toEqual(['Logged chainctl out', 'Logged out of cgr.dev (podman)', 'Logged out of cgr.dev (docker)'])
     expect(dockerConfig(j).auths ?? {}).toEqual({})
     const after = await pull(j)
     expect(after.code).not.toBe(0)

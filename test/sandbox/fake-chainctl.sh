@@ -7,6 +7,7 @@ printf '%s ' "$@" >> "${RUNNER_TEMP:-/tmp}/../chainctl-argv.log"
 echo >> "${RUNNER_TEMP:-/tmp}/../chainctl-argv.log"
 case "$1 $2" in
   "version "*) echo "GitVersion:    v$VERSION"; exit 0 ;;
+  "auth logout") echo "Logged out."; exit 0 ;;
   "auth login") ;;
   *) echo "fake chainctl: unsupported command: $*" >&2; exit 2 ;;
 esac
