@@ -1,4 +1,7 @@
-import { needsRefresh, registryHost } from '../src/credhelper.js'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { installHelper, needsRefresh, registryHost } from '../src/credhelper.js'
 
 describe('credential helper logic', () => {
   it('refreshes with five minutes left, or half the lifetime of a short-lived token', () => {
@@ -17,5 +20,37 @@ describe('credential helper logic', () => {
     expect(registryHost('https://CGR.dev/v2/\n')).toBe('cgr.dev')
     expect(registryHost('localhost:5000')).toBe('localhost:5000')
     expect(registryHost('https://index.docker.io/v1/')).toBe('index.docker.io')
+  })
+})
+
+describe('helper executable', () => {
+  const settings = (dir: string) => ({
+    issuer: 'https://issuer.enforce.dev',
+    identity: 'ab/cd',
+    registry: 'cgr.dev',
+    audience: 'issuer.enforce.dev',
+    cacheFile: join(dir, 'token.json'),
+  })
+  const first = { token: 'tok', iat: 1, exp: 2 }
+
+  it('is a shell script running the helper bundle with this Node, and keeps its files 0600', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'helper-')), "it's here")
+    installHelper(dir, '/action/dist/helper/index.js', settings(dir), first, 'linux')
+    const script = join(dir, 'docker-credential-setup-chainctl')
+    expect(readFileSync(script, 'utf8')).toBe(
+      `#!/bin/sh\nexec '${process.execPath}' '/action/dist/helper/index.js' '${dir.replace("'", "'\\''")}/settings.json' "$@"\n`,
+    )
+    expect(statSync(script).mode & 0o777).toBe(0o755)
+    expect(statSync(join(dir, 'token.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'settings.json')).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(join(dir, 'token.json'), 'utf8'))).toEqual(first)
+  })
+
+  it('is a .cmd on Windows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'helper-'))
+    installHelper(dir, 'C:\\a\\helper\\index.js', settings(dir), first, 'win32')
+    expect(readFileSync(join(dir, 'docker-credential-setup-chainctl.cmd'), 'utf8')).toBe(
+      `@"${process.execPath}" "C:\\a\\helper\\index.js" "${join(dir, 'settings.json')}" %*\r\n`,
+    )
   })
 })

@@ -61,13 +61,19 @@ const quoteSh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
  * Writes the helper executable (a shell script, or a .cmd on Windows) that runs the helper bundle
  * with the Node the action runs on, plus its settings. Returns the folder to put on PATH.
  */
-export function installHelper(dir: string, helperJs: string, settings: HelperSettings, first: CachedToken): string {
+export function installHelper(
+  dir: string,
+  helperJs: string,
+  settings: HelperSettings,
+  first: CachedToken,
+  platform: string = process.platform,
+): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const settingsFile = join(dir, 'settings.json')
   writeSecretFile(settingsFile, JSON.stringify(settings))
   writeCache(settings.cacheFile, first)
   const args = [process.execPath, helperJs, settingsFile]
-  if (process.platform === 'win32') {
+  if (platform === 'win32') {
     writeFileSync(join(dir, `docker-credential-${HELPER_NAME}.cmd`), `@${args.map((a) => `"${a}"`).join(' ')} %*\r\n`)
   } else {
     writeFileSync(join(dir, `docker-credential-${HELPER_NAME}`), `#!/bin/sh\nexec ${args.map(quoteSh).join(' ')} "$@"\n`, { mode: 0o755 })
