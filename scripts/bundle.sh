@@ -4,9 +4,24 @@
 # last chunk's overwrites the entry's, so the per-build files are merged and de-duplicated here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# ncc's module and chunk ids hash each module's path relative to the project. A node_modules that
+# is a symlink (a shared install, a git worktree) resolves outside the project and changes every
+# id, so dist/ would differ from a plain checkout's. Build then in a scratch copy with a real
+# node_modules (hard links, so it takes a second), and take its dist/.
+if [ -L node_modules ]; then
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  cp -r src scripts stubs package.json tsconfig.json "$scratch"/
+  cp -al "$(realpath node_modules)" "$scratch/node_modules" 2>/dev/null || cp -a "$(realpath node_modules)" "$scratch/node_modules"
+  bash "$scratch/scripts/bundle.sh"
+  rm -rf dist
+  cp -r "$scratch/dist" dist
+  exit 0
+fi
 rm -rf dist
 for step in main post helper; do
-  ncc build "src/$step.ts" -o "dist/$step" --minify --license licenses.txt --quiet
+  node_modules/.bin/ncc build "src/$step.ts" -o "dist/$step" --minify --license licenses.txt --quiet
 done
 node -e '
 const fs = require("fs")
