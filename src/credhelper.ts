@@ -1,7 +1,7 @@
 // The Docker credential helper for long jobs: set up by the main step, run by docker (and podman,
 // skopeo) in later steps. Its settings and token cache live under RUNNER_TEMP, mode 0600.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { writeSecretFile } from './dockerconfig.js'
 
 /** The name docker knows it by: credHelpers value `setup-chainctl` runs docker-credential-setup-chainctl. */
@@ -85,5 +85,3 @@ export function loadSettings(file: string): HelperSettings {
   if (!existsSync(file)) throw new Error(`settings ${file} are gone (the job's post step has run)`)
   return JSON.parse(readFileSync(file, 'utf8')) as HelperSettings
 }
-
-export const helperDir = (settingsFile: string) => dirname(settingsFile)

@@ -53,10 +53,6 @@ export function writeSecretFile(file: string, text: string): void {
   }
 }
 
-export function readDockerConfig(file: string): DockerConfig {
-  return load(file).config
-}
-
 /** Applies `change` to the config in `file` (created if missing) and writes it back atomically. */
 export function updateDockerConfig(file: string, change: (config: DockerConfig) => void): void {
   const { config, indent, newline } = load(file)
@@ -64,7 +60,7 @@ export function updateDockerConfig(file: string, change: (config: DockerConfig) 
   writeSecretFile(file, JSON.stringify(config, null, indent) + newline)
 }
 
-export const basicAuth = (username: string, secret: string) => Buffer.from(`${username}:${secret}`).toString('base64')
+const basicAuth = (username: string, secret: string) => Buffer.from(`${username}:${secret}`).toString('base64')
 
 /** A config holding only `registry`'s credentials: a Kubernetes .dockerconfigjson. */
 export function registryOnlyConfig(registry: string, username: string, secret: string): string {

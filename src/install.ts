@@ -17,7 +17,8 @@ export interface Installed {
   fromCache: boolean
 }
 
-async function download(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
+/** GETs `url`, failing on anything but 200 once retries are spent. */
+async function fetchOk(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
   const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts })
   if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
   return res.data
@@ -37,15 +38,14 @@ async function downloadTo(url: string, file: string, opts: Partial<RequestOption
     await pipeline(body, hashing, createWriteStream(file, { mode: 0o700 }))
     sha256 = hash.digest('hex')
   }
-  const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts, sink })
-  if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
+  await fetchOk(url, { ...opts, sink })
   return sha256
 }
 
 async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
   if (c.version !== 'latest') return c.version
   const url = `${c.downloadUrl}/latest/metadata.json`
-  const version = versionFromMetadata(jsonObject((await download(url, opts)).toString()))
+  const version = versionFromMetadata(jsonObject((await fetchOk(url, opts)).toString()))
   if (!version) throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`)
   return version
 }
@@ -69,7 +69,7 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
     const path = join(staging, exe)
     const [actual, checksums] = await Promise.all([
       downloadTo(`${base}/${file}`, path, opts),
-      download(`${base}/chainctl_checksums.txt`, opts),
+      fetchOk(`${base}/chainctl_checksums.txt`, opts),
     ])
     const expected = checksumFor(checksums.toString(), file)
     if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)

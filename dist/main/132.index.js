@@ -70,7 +70,8 @@ function versionFromMetadata(metadata) {
 
 
 
-async function download(url, opts) {
+/** GETs `url`, failing on anything but 200 once retries are spent. */
+async function fetchOk(url, opts) {
     const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
     if (res.status !== 200)
         throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`);
@@ -90,16 +91,14 @@ async function downloadTo(url, file, opts) {
         await (0,promises_.pipeline)(body, hashing, (0,external_node_fs_.createWriteStream)(file, { mode: 0o700 }));
         sha256 = hash.digest('hex');
     };
-    const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts, sink });
-    if (res.status !== 200)
-        throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`);
+    await fetchOk(url, { ...opts, sink });
     return sha256;
 }
 async function resolveVersion(c, opts) {
     if (c.version !== 'latest')
         return c.version;
     const url = `${c.downloadUrl}/latest/metadata.json`;
-    const version = versionFromMetadata((0,http/* jsonObject */.o$)((await download(url, opts)).toString()));
+    const version = versionFromMetadata((0,http/* jsonObject */.o$)((await fetchOk(url, opts)).toString()));
     if (!version)
         throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`);
     return version;
@@ -121,7 +120,7 @@ async function installChainctl(c, opts = {}) {
         const path = (0,external_node_path_.join)(staging, exe);
         const [actual, checksums] = await Promise.all([
             downloadTo(`${base}/${file}`, path, opts),
-            download(`${base}/chainctl_checksums.txt`, opts),
+            fetchOk(`${base}/chainctl_checksums.txt`, opts),
         ]);
         const expected = checksumFor(checksums.toString(), file);
         if (!expected)

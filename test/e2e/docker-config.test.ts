@@ -50,7 +50,7 @@ describe('credential helper', () => {
     expect(leaks(sb, j, [main, first, later, post], { files: true })).toEqual([])
   }, 120_000)
 
-  it('speaks the helper protocol: list, a foreign registry, store refused', async () => {
+  it('speaks the helper protocol: list, a foreign registry, store refused, erase', async () => {
     const j = job(sb)
     expect((await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'credential-helper': 'true' })).code).toBe(0)
     const helper = (args: string[], input: string) =>
@@ -64,6 +64,12 @@ describe('credential helper', () => {
     const get = await helper(['get'], 'https://cgr.dev')
     expect(get.code).toBe(0)
     expect(JSON.parse(get.stdout)).toEqual({ ServerURL: 'https://cgr.dev', Username: '_token', Secret: expect.stringMatching(/^eyJ/) })
+    // erase drops the cached token: the next get exchanges a fresh one.
+    const exchanges = sb.sts.requests.length
+    expect((await helper(['erase'], 'https://cgr.dev')).code).toBe(0)
+    const again = await helper(['get'], 'https://cgr.dev')
+    expect(again.code).toBe(0)
+    expect(sb.sts.requests.length).toBe(exchanges + 1)
     await runStep(j, 'post')
   })
 })

@@ -1,5 +1,5 @@
 // podman logins, the job summary and the opt-in token output, end to end in the sandbox.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
@@ -87,6 +87,7 @@ describe('podman', () => {
   it('skips the static podman login with credential-helper, which podman reads from the docker config', async () => {
     const j = job(sb)
     expect((await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'credential-helper': 'true' })).code).toBe(0)
+    expect(existsSync(podmanAuth(j))).toBe(false) // no static podman login to shadow the helper
     const pull = await laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', `docker://${IMAGE}`])
     expect(pull.code).toBe(0)
     await runStep(j, 'post')
