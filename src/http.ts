@@ -52,7 +52,8 @@ async function attempt(req: Request, timeoutMs: number, sink: RequestOptions['si
   }
 }
 
-function describe(err: unknown): string {
+/** A network error in a few words, for retry logs and messages. */
+function reasonOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException
   if (e?.message?.startsWith('Request timeout')) return 'timed out'
   return e?.code ?? e?.message ?? String(err)
@@ -74,7 +75,7 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {
-      reason = `request failed (${describe(err)})`
+      reason = `request failed (${reasonOf(err)})`
     }
     const retryAfter = res && parseRetryAfter(String(res.headers['retry-after'] ?? ''))
     const delay = nextDelayMs(retry, retryAfter, remaining(), policy)

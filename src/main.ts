@@ -1,6 +1,7 @@
 // The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
 import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
+import type { Installed } from './install.js'
 import { readInputs } from './inputs.js'
 import { loginRegistry } from './login.js'
 import { writeSummary, type SummaryFacts } from './summary.js'
@@ -20,7 +21,7 @@ async function run(): Promise<void> {
   const login = await timed('login', () => loginRegistry(inputs, creds))
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
 
-  let chainctl
+  let chainctl: Installed | undefined
   if (inputs.chainctl.install) {
     const { setupChainctl } = await import('./chainctl.js')
     chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
