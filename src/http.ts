@@ -25,6 +25,8 @@ export interface RequestOptions {
   onRetry?: (message: string) => void
   /** Takes a 200 body as a stream instead of buffering it (large downloads); run again on a retry. */
   sink?: (body: NodeJS.ReadableStream) => Promise<void>
+  /** Cancels the request: the attempt is destroyed at once, nothing is retried, send() rejects. */
+  signal?: AbortSignal
 }
 
 /** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
@@ -32,11 +34,22 @@ export type ClientOptions = Partial<RequestOptions> & { mask?: (secret: string) 
 
 export class HttpError extends Error {}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less when `signal` cancels first. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+  })
 
-async function attempt(req: Request, timeoutMs: number, sink: RequestOptions['sink']): Promise<Response> {
-  // http-client reads https_proxy/no_proxy; socketTimeout ends a request that goes quiet.
-  const client = new HttpClient('setup-chainctl', undefined, { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
+async function attempt(req: Request, timeoutMs: number, sink: RequestOptions['sink'], signal?: AbortSignal): Promise<Response> {
+  // http-client reads https_proxy/no_proxy; socketTimeout ends a request that goes quiet. Its
+  // handlers are the one way to hand Node's request the signal.
+  const cancel = signal && {
+    prepareRequest: (o: { signal?: AbortSignal }) => void (o.signal = signal),
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('unused')),
+  }
+  const client = new HttpClient('setup-chainctl', cancel && [cancel], { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
   try {
     const res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
     const status = res.message.statusCode ?? 0
@@ -67,14 +80,17 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
   const policy = opts.policy ?? DEFAULT_POLICY
   const started = Date.now()
   const remaining = () => policy.deadlineMs - (Date.now() - started)
+  const cancelled = () => new HttpError(`${opts.service} request cancelled`)
   for (let retry = 0; ; retry++) {
+    if (opts.signal?.aborted) throw cancelled()
     let res: Response | undefined
     let reason: string
     try {
-      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts.sink)
+      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts.sink, opts.signal)
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {
+      if (opts.signal?.aborted) throw cancelled()
       reason = `request failed (${reasonOf(err)})`
     }
     const retryAfter = res && parseRetryAfter(String(res.headers['retry-after'] ?? ''))
@@ -85,7 +101,7 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
       throw new HttpError(`${opts.service} ${reason} after ${retry + 1} attempt(s) in ${elapsed}s`)
     }
     opts.onRetry?.(`${opts.service} ${reason}; retry ${retry + 1}/${policy.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
-    await sleep(delay)
+    await sleep(delay, opts.signal)
   }
 }
 
