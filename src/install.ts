@@ -1,11 +1,12 @@
-// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH.
+// Installs chainctl through the tool cache in two steps: fetch (resolve the version, then a cache
+// hit, or a download whose sha256 is verified against the release's checksums file), and keep
+// (cache a download and put chainctl on PATH), so that the caller decides when to keep it.
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
 import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
 import { assetName, checksumFor, ReleaseError, versionFromMetadata } from './release.js'
@@ -16,6 +17,13 @@ export interface Installed {
   path: string
   fromCache: boolean
 }
+
+/** A cache hit, or a verified download in its own `staging` folder, not cached yet. */
+export interface Fetched extends Installed {
+  staging?: string
+}
+
+const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase()
 
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
@@ -50,20 +58,16 @@ async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>):
   return version
 }
 
-export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}): Promise<Installed> {
+export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
   const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
   const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
-  const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase()
   const version = await resolveVersion(c, opts)
 
-  const cached = tc.find('chainctl', version, arch)
-  if (cached) {
-    core.addPath(cached)
-    return { version, path: join(cached, exe), fromCache: true }
-  }
+  const cached = tc.find('chainctl', version, arch())
+  if (cached) return { version, path: join(cached, exe), fromCache: true }
 
   const base = `${c.downloadUrl}/${version}`
-  core.info(`Downloading chainctl ${version} from ${base}/${file}`)
+  info(`Downloading chainctl ${version} from ${base}/${file}`)
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
     const path = join(staging, exe)
@@ -79,10 +83,26 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
       )
     }
     chmodSync(path, 0o755)
-    const dir = await tc.cacheFile(path, exe, 'chainctl', version, arch)
-    core.addPath(dir)
-    return { version, path: join(dir, exe), fromCache: false }
-  } finally {
-    rmSync(staging, { recursive: true, force: true })
+    return { version, path, fromCache: false, staging }
+  } catch (err) {
+    dropChainctl({ staging })
+    throw err
   }
+}
+
+/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
+export async function keepChainctl(f: Fetched): Promise<Installed> {
+  if (!f.staging) {
+    core.addPath(dirname(f.path))
+    return { version: f.version, path: f.path, fromCache: true }
+  }
+  const exe = basename(f.path)
+  const dir = await tc.cacheFile(f.path, exe, 'chainctl', f.version, arch())
+  core.addPath(dir)
+  return { version: f.version, path: join(dir, exe), fromCache: false }
+}
+
+/** Removes a download's staging folder. */
+export function dropChainctl(f: Pick<Fetched, 'staging'>): void {
+  if (f.staging) rmSync(f.staging, { recursive: true, force: true })
 }

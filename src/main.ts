@@ -1,48 +1,60 @@
-// The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
+// The main step: inputs -> registry credentials -> registry login -> outputs and summary, with
+// chainctl installed and logged in alongside the registry login.
 import * as core from '@actions/core'
+import { performance } from 'node:perf_hooks'
 import { getCredentials } from './credentials.js'
-import type { Installed } from './install.js'
+import { HeldLog } from './heldlog.js'
 import { readInputs } from './inputs.js'
-import { loginRegistry } from './login.js'
-import { writeSummary, type SummaryFacts } from './summary.js'
+import { loginRegistry, type RegistryLogin } from './login.js'
+import { writeSummary, type Phase } from './summary.js'
 
-const phases: SummaryFacts['phases'] = []
+const phases: Phase[] = []
 async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const started = Date.now()
+  const start = performance.now() // ms since the step started
   const result = await work()
-  phases.push([name, Date.now() - started])
+  phases.push({ name, start, end: performance.now() })
   return result
 }
 
 async function run(): Promise<void> {
   const inputs = readInputs()
-  const creds = await timed('token', () => getCredentials(inputs))
+  const creds = timed('token', () => getCredentials(inputs))
+  const login = creds.then((c) => timed('login', () => loginRegistry(inputs, c)))
 
-  const login = await timed('login', () => loginRegistry(inputs, creds))
-  core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
+  // chainctl needs nothing from the registry login until it logs in itself: it is resolved and
+  // downloaded meanwhile, and its lines wait for the login's, so the log reads the same every run.
+  const cancel = new AbortController()
+  const chainctlLog = new HeldLog()
+  const chainctl = inputs.chainctl.install
+    ? import('./chainctl.js').then(({ setupChainctl }) =>
+        setupChainctl(inputs.chainctl, { creds, login, logout: inputs.logout, signal: cancel.signal, log: chainctlLog, timed }),
+      )
+    : undefined
+  chainctl?.catch(() => undefined) // reported below, after the registry login's outcome
 
-  let chainctl: Installed | undefined
-  if (inputs.chainctl.install) {
-    const { setupChainctl } = await import('./chainctl.js')
-    chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
-    core.setOutput('chainctl-version', chainctl.version)
+  let registry: RegistryLogin
+  try {
+    registry = await login
+  } catch (err) {
+    cancel.abort() // a failed login stops the download at once
+    await chainctl?.catch(() => undefined)
+    chainctlLog.release()
+    throw err
   }
+  const { identity, expiresAt, secret } = await creds
+  core.info(`Logged in to ${inputs.registry} as ${identity}${expiresAt ? `; token expires at ${expiresAt}` : ''}`)
+  chainctlLog.release()
+  const installed = await chainctl
+  if (installed) core.setOutput('chainctl-version', installed.version)
 
-  core.setOutput('identity', creds.identity)
+  core.setOutput('identity', identity)
   core.setOutput('registry', inputs.registry)
-  core.setOutput('expires-at', creds.expiresAt ?? '')
-  core.setOutput('dockerconfigjson', login.dockerconfigjson)
-  if (inputs.outputToken) core.setOutput('token', creds.secret) // masked since it was received
+  core.setOutput('expires-at', expiresAt ?? '')
+  core.setOutput('dockerconfigjson', registry.dockerconfigjson)
+  if (inputs.outputToken) core.setOutput('token', secret) // masked since it was received
 
   if (inputs.jobSummary) {
-    await writeSummary({
-      identity: creds.identity,
-      registry: inputs.registry,
-      expiresAt: creds.expiresAt,
-      via: login.via,
-      chainctl,
-      phases,
-    })
+    await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, phases })
   }
 }
 

@@ -5,13 +5,14 @@ export const modules = {
 /***/ 1132:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  ChainctlError: () => (/* binding */ ChainctlError),
   setupChainctl: () => (/* binding */ setupChainctl)
 });
-
-// UNUSED EXPORTS: ChainctlError
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
@@ -60,8 +61,9 @@ function versionFromMetadata(metadata) {
 }
 
 ;// CONCATENATED MODULE: ./src/install.ts
-// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH.
+// Installs chainctl through the tool cache in two steps: fetch (resolve the version, then a cache
+// hit, or a download whose sha256 is verified against the release's checksums file), and keep
+// (cache a download and put chainctl on PATH), so that the caller decides when to keep it.
 
 
 
@@ -70,6 +72,7 @@ function versionFromMetadata(metadata) {
 
 
 
+const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase();
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url, opts) {
     const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
@@ -103,18 +106,15 @@ async function resolveVersion(c, opts) {
         throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`);
     return version;
 }
-async function installChainctl(c, opts = {}) {
+async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
     const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
-    const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase();
     const version = await resolveVersion(c, opts);
-    const cached = tool_cache/* find */.I6('chainctl', version, arch);
-    if (cached) {
-        core/* addPath */.fM(cached);
+    const cached = tool_cache/* find */.I6('chainctl', version, arch());
+    if (cached)
         return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true };
-    }
     const base = `${c.downloadUrl}/${version}`;
-    core/* info */.pq(`Downloading chainctl ${version} from ${base}/${file}`);
+    info(`Downloading chainctl ${version} from ${base}/${file}`);
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
@@ -129,21 +129,38 @@ async function installChainctl(c, opts = {}) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }
         (0,external_node_fs_.chmodSync)(path, 0o755);
-        const dir = await tool_cache/* cacheFile */.NJ(path, exe, 'chainctl', version, arch);
-        core/* addPath */.fM(dir);
-        return { version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+        return { version, path, fromCache: false, staging };
     }
-    finally {
-        (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
+    catch (err) {
+        dropChainctl({ staging });
+        throw err;
     }
+}
+/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
+async function keepChainctl(f) {
+    if (!f.staging) {
+        core/* addPath */.fM((0,external_node_path_.dirname)(f.path));
+        return { version: f.version, path: f.path, fromCache: true };
+    }
+    const exe = (0,external_node_path_.basename)(f.path);
+    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, 'chainctl', f.version, arch());
+    core/* addPath */.fM(dir);
+    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+}
+/** Removes a download's staging folder. */
+function dropChainctl(f) {
+    if (f.staging)
+        (0,external_node_fs_.rmSync)(f.staging, { recursive: true, force: true });
 }
 
 // EXTERNAL MODULE: ./src/state.ts
 var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainctl.ts
-// chainctl for later steps: installed through the tool cache, logged in as the identity for the
-// API and the apk and libraries hosts, and HTTP_AUTH for apk tooling on request. Loaded only
-// when `install` is on, so a plain registry login never pays for it.
+// chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
+// (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready;
+// HTTP_AUTH for apk tooling on request. Loaded only when `install` is on, so a plain registry login
+// never pays for it.
 
 
 
@@ -154,29 +171,60 @@ class ChainctlError extends Error {
 async function login(chainctl, c, identity, audience) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env);
+    const { code, output } = await (0,exec/* run */.eF)(chainctl, args, '', env);
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
-/** `logout`: whether the post step logs chainctl out again. */
-async function setupChainctl(c, creds, logout) {
-    const chainctl = await installChainctl(c, { onRetry: (m) => core/* warning */.$e(m) });
-    core/* info */.pq(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`);
-    if (c.configPath)
-        core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
-    if (!creds.tokenFor)
-        return chainctl; // pull-token logins have no identity to log chainctl in as
-    if (logout)
-        (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: chainctl.path });
-    for (const audience of [undefined, c.apkHost, c.librariesHost])
-        await login(chainctl, c, creds.identity, audience);
-    core/* info */.pq(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
-    if (c.envAuth) {
-        const token = await creds.tokenFor(c.apkHost);
-        core/* exportVariable */.dN('HTTP_AUTH', `basic:${c.apkHost}:user:${token}`);
-        core/* info */.pq(`HTTP_AUTH exported for ${c.apkHost}`);
+/**
+ * The three logins at once: each writes only its own audience's token file (chainctl saves a
+ * token per audience and reads its config without writing it), so nothing needs serializing.
+ */
+async function loginAll(chainctl, c, identity) {
+    const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+}
+/**
+ * Logs chainctl in with the binary just fetched: a download logs in from where it was verified,
+ * while it is cached, and the post step logs out with that same binary, then removes it.
+ * Returns the apk host's token for HTTP_AUTH when `env-auth` asks for it.
+ */
+async function logIn(fetched, c, creds, a) {
+    if (fetched.staging)
+        (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
+    if (a.logout)
+        (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+    const httpAuth = c.envAuth ? creds.tokenFor?.(c.apkHost) : undefined;
+    const [, token] = await a.timed('chainctl login', () => Promise.all([loginAll(fetched.path, c, creds.identity), httpAuth]));
+    return token;
+}
+async function setupChainctl(c, a) {
+    const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
+    const kept = a.login.then(() => keepChainctl(fetched)); // a failed login caches nothing
+    kept.catch(() => undefined); // awaited below
+    let forPost = false; // whether the post step still runs the downloaded binary (and then removes it)
+    try {
+        const creds = await a.creds;
+        if (c.configPath)
+            core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
+        forPost = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
+        const httpAuth = forPost ? await logIn(fetched, c, creds, a) : undefined;
+        const installed = await kept;
+        a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
+        if (forPost)
+            a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
+        if (httpAuth) {
+            core/* exportVariable */.dN('HTTP_AUTH', `basic:${c.apkHost}:user:${httpAuth}`);
+            a.log.info(`HTTP_AUTH exported for ${c.apkHost}`);
+        }
+        return installed;
     }
-    return chainctl;
+    finally {
+        const drop = () => dropChainctl(fetched);
+        if (!forPost)
+            await kept.then(drop, drop); // once cached, or not to be
+    }
 }
 
 

@@ -6,12 +6,12 @@
 // - identity: the action's OIDC token request, then its STS exchange (the registry's audience).
 // - registry login: identity, then each container CLI's registry requests one after another (a
 //   login's requests are sequential); CLIs log in side by side, so the longest one counts.
-// - install: metadata.json (for `latest`), then the binary and the checksums side by side. Caching
-//   waits for the registry login too, so that a failed login caches nothing (a warm cache has
-//   nothing to cache).
-// - chainctl logins: once the identity is accepted and chainctl is in place, each login is its own
-//   OIDC request then its own STS exchange (paired by the OIDC token's jti); they are independent.
-// - critical path: the later of the registry login and the chainctl logins.
+// - install: metadata.json (for `latest`), then the binary and the checksums side by side; caching
+//   waits for the registry login too, so that a failed login caches nothing.
+// - chainctl logins: once the identity is accepted and the binary verified (or found in the tool
+//   cache), each login is its own OIDC request then its own STS exchange (paired by the OIDC
+//   token's jti); they are independent of each other.
+// - critical path: the latest of the registry login, the install and the chainctl logins.
 import type { Served } from '../sandbox/http.ts'
 
 export interface CriticalPath {
@@ -43,7 +43,6 @@ export function criticalPath(served: Served[], actionAgent = 'setup-chainctl'): 
   const metadata = downloads.filter((s) => s.url.endsWith('/metadata.json'))
   const release = downloads.filter((s) => !s.url.endsWith('/metadata.json'))
   const install = sum(metadata) + longest(release.map(ms))
-  const cached = release.length > 0 ? Math.max(install, registry) : install
 
   const logins = done
     .filter((s) => isOidc(s) && s.userAgent !== actionAgent)
@@ -51,6 +50,6 @@ export function criticalPath(served: Served[], actionAgent = 'setup-chainctl'): 
       const swap = done.find((s) => isSts(s) && s.presented === token.issued)
       return ms(token) + (swap ? ms(swap) : 0)
     })
-  const chainctl = logins.length > 0 ? Math.max(identity, cached) + longest(logins) : 0
-  return { identity, registry, install, chainctl, total: Math.max(registry, cached, chainctl) }
+  const chainctl = logins.length > 0 ? Math.max(identity, install) + longest(logins) : 0
+  return { identity, registry, install, chainctl, total: Math.max(registry, install, chainctl) }
 }

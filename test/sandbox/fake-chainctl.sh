@@ -36,20 +36,33 @@ fi
 if [ -z "$ACTIONS_ID_TOKEN_REQUEST_URL" ] || [ -z "$ACTIONS_ID_TOKEN_REQUEST_TOKEN" ]; then
   echo "Error: no OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL is not set" >&2; exit 1
 fi
-# Like Go's proxy handling in the real chainctl, never proxy loopback.
+# Like Go's proxy handling in the real chainctl, never proxy loopback. The JSON is read with the
+# shell's own patterns (the stand-ins' JWTs hold no quotes): a real chainctl is one process, and
+# a jq per reply would cost more than the login's own work.
 agent="chainctl/$VERSION"
-oidc=$(curl --noproxy 127.0.0.1,localhost -fsS -A "$agent" -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" \
-  "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=issuer.enforce.dev" | jq -r .value) || exit 1
+reply=$(curl --noproxy 127.0.0.1,localhost -fsS -A "$agent" -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" \
+  "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=issuer.enforce.dev") || exit 1
+field() { value=${2#*\"$1\":\"}; [ "$value" != "$2" ] && printf %s "${value%%\"*}"; }
+oidc=$(field value "$reply")
 nl='
 '
 reply=$(curl -sS -A "$agent" -w "$nl%{http_code}" -H "Authorization: Bearer $oidc" \
   --data-urlencode "aud=$audience" --data-urlencode "identity=$identity" https://issuer.enforce.dev/sts/exchange) || exit 1
 status=${reply##*"$nl"}
 [ "$status" = 200 ] || { echo "Error: exchanging the OIDC token failed: HTTP $status" >&2; exit 1; }
-token=$(printf %s "${reply%"$nl"*}" | jq -r '.token // empty')
+token=$(field token "${reply%"$nl"*}")
 [ -n "$token" ] || { echo "Error: the STS answered without a token" >&2; exit 1; }
-dir="$cache/$(printf %s "$audience" | tr / -)"
-mkdir -p "$dir" && printf %s "$token" > "$dir/oidc-token" || exit 1
+# The audience's folder: every "/" becomes "-" (https://console-api.enforce.dev -> https:--console-api.enforce.dev).
+folder= rest=$audience
+while :; do
+  case $rest in
+    */*) folder="$folder${rest%%/*}-" rest=${rest#*/} ;;
+    *) folder="$folder$rest"; break ;;
+  esac
+done
+dir="$cache/$folder"
+[ -d "$dir" ] || mkdir -p "$dir" || exit 1
+printf %s "$token" > "$dir/oidc-token" || exit 1
 echo "Successfully exchanged token for $audience."
 # The release is padded to a real binary's size below this line: never read it.
 exit 0

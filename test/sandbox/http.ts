@@ -82,14 +82,14 @@ export async function serve(handler: Handler, where: Listen): Promise<Running> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const answer = () => {
-        if (res.destroyed) return // the client gave up while it waited
         Promise.resolve(handler(req, res, Buffer.concat(chunks).toString(), served)).catch((err: Error) => {
           if (!res.headersSent) json(res, 500, { code: 13, message: err.message })
         })
       }
       const delay = wire.slow[host] ?? wire.delayMs
-      if (delay > 0) setTimeout(answer, delay)
-      else answer()
+      if (delay <= 0) return answer()
+      const timer = setTimeout(answer, delay)
+      res.once('close', () => clearTimeout(timer))
     })
   }
   const server = where.tls ? createHttps(where.tls, onRequest) : createHttp(onRequest)
