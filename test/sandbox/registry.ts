@@ -43,6 +43,8 @@ export interface TokenRequest {
 export interface Registry extends Running {
   backend: string
   tokenRequests: TokenRequest[]
+  /** Every registry token /token handed out, for leak scans. */
+  issued: string[]
   /** Requests to /v2/, with the Accept header sent. */
   requests: Array<{ method: string; path: string; accept: string }>
   /** Accounts whose credentials /token refuses (a deleted identity, a revoked pull token). */
@@ -133,6 +135,7 @@ auth:
   exited.catch(() => undefined)
 
   const tokenRequests: TokenRequest[] = []
+  const issued: string[] = []
   const requests: Registry['requests'] = []
   const refused = new Set<string>()
   const denied: Registry['denied'] = []
@@ -156,6 +159,7 @@ auth:
         return { type, name, actions: actions.split(',').filter((a) => a === 'pull' && allowed) }
       })
       const token = registryToken(signer, o.service, account, access)
+      issued.push(token)
       return json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() })
     }
     requests.push({ method: req.method ?? '', path: url.pathname, accept: req.headers.accept ?? '' })
@@ -205,6 +209,7 @@ auth:
     ...running,
     backend,
     tokenRequests,
+    issued,
     requests,
     refused,
     denied,
