@@ -92,12 +92,16 @@ describe('check-images', () => {
   })
 
   it('checks a reference by digest, and fails when the registry has no such manifest', async () => {
-    const j = job(sb)
-    const digest = await skopeoDigest(j, 'cgr.dev/chainguard/hello:1.0')
+    const digest = await sb.registry.push('chainguard/pinned', 'v1', 'pinned\n')
     const missing = `sha256:${'0'.repeat(64)}`
-    const ok = await runStep(j, 'main', check([`chainguard/hello@${digest}`, `chainguard/hello:1.0@${digest}`]))
+    const j = job(sb)
+    const ok = await runStep(j, 'main', check([`chainguard/pinned@${digest}`, `chainguard/pinned:v1@${digest}`]))
     expect(ok.code).toBe(0)
-    expect(JSON.parse(outputs(j).digests)).toEqual({ [`chainguard/hello@${digest}`]: digest, [`chainguard/hello:1.0@${digest}`]: digest })
+    expect(JSON.parse(outputs(j).digests)).toEqual({ [`chainguard/pinned@${digest}`]: digest, [`chainguard/pinned:v1@${digest}`]: digest })
+    expect(sb.registry.requests.filter((r) => r.method === 'HEAD').map((r) => r.path)).toEqual([
+      `/v2/chainguard/pinned/manifests/${digest}`,
+      `/v2/chainguard/pinned/manifests/${digest}`,
+    ])
     await runStep(j, 'post')
 
     const k = job(sb)
