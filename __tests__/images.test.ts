@@ -116,9 +116,12 @@ it('asks for the challenge once, a token once per repository, and HEADs every ma
   expect(MANIFEST_TYPES.split(', ')).toHaveLength(4)
 })
 
-it('checks at most `concurrency` images at once', async () => {
+it('checks 20 images at once, and never more than `concurrency`', async () => {
   stub.delayMs = 50
   const list = Array.from({ length: 20 }, (_, i) => `a/x:${i}`).join('\n')
+  await run(list)
+  expect(stub.maxInFlight).toBe(20)
+  stub.maxInFlight = 0
   await run(list, { concurrency: 8 })
   expect(stub.maxInFlight).toBe(8)
 })

@@ -27,7 +27,7 @@ export interface PullLogin extends Who {
 export interface CheckOptions extends ClientOptions {
   /** Where the registry answers: https://<registry> unless a test says otherwise. */
   origin?: string
-  /** How many images are checked at once. */
+  /** How many images are checked at once: enough that a matrix's images go out together, within reason. */
   concurrency?: number
 }
 
@@ -64,7 +64,7 @@ function failureOf(err: unknown): Failure {
 export async function checkImages(
   images: ImageRef[],
   login: PullLogin,
-  { origin = `https://${login.registry}`, concurrency = 8, mask = core.setSecret, onRetry = core.warning, ...opts }: CheckOptions = {},
+  { origin = `https://${login.registry}`, concurrency = 32, mask = core.setSecret, onRetry = core.warning, ...opts }: CheckOptions = {},
 ): Promise<Record<string, string>> {
   const request = (method: Request['method'], url: string, headers: Headers, sink?: (body: NodeJS.ReadableStream) => Promise<void>) =>
     send({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink })

@@ -161,7 +161,7 @@ function failureOf(err) {
     return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) };
 }
 /** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
-async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 8, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
     const request = (method, url, headers, sink) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink });
     const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
     // Once per registry: how it wants to be authenticated.

@@ -51,6 +51,8 @@ export interface Registry extends Running {
   refused: Set<string>
   /** Repositories an account may not pull (no role, or an organization not entitled to them). */
   denied: Array<{ account: string; repository: string }>
+  /** Hold every request to the front this long: the round trips to a remote registry. */
+  latencyMs: number
   /** Pushes an image made of `content` as repository:tag; returns its manifest digest. */
   push(repository: string, tag: string, content: string, format?: ImageFormat): Promise<string>
   process: ChildProcess
@@ -139,7 +141,8 @@ auth:
   const requests: Registry['requests'] = []
   const refused = new Set<string>()
   const denied: Registry['denied'] = []
-  const running = await serve((req, res, body) => {
+  const running = await serve(async (req, res, body) => {
+    if (self.latencyMs) await new Promise((r) => setTimeout(r, self.latencyMs))
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/token') {
       const authenticated = authenticate(req.headers.authorization, o)
@@ -205,8 +208,9 @@ auth:
   await push(SEEDED_IMAGE, 'latest', 'Hello from the setup-chainctl sandbox\n')
   await push(SEEDED_IMAGE, '1.0', 'Hello 1.0 from the setup-chainctl sandbox\n')
   for (const tag of SEEDED_TAGS['acme.com/python']) await push('acme.com/python', tag, `python ${tag}\n`, 'oci-index')
-  return {
+  const self: Registry = {
     ...running,
+    latencyMs: 0,
     backend,
     tokenRequests,
     issued,
@@ -220,6 +224,7 @@ auth:
       await stopProcess(child)
     },
   }
+  return self
 }
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
