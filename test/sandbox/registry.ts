@@ -17,8 +17,8 @@ import { certDerBase64, read, type Pki } from './pki.ts'
 import { stopProcess } from './runner.ts'
 
 export const SEEDED_IMAGE = 'chainguard/hello'
-/** Seeded tags: chainguard/hello as docker v2 manifests, acme.com/python as OCI indexes (as cgr.dev serves). */
-export const SEEDED_TAGS: Record<string, string[]> = { [SEEDED_IMAGE]: ['latest', '1.0'], 'acme.com/python': ['3.12', '3.12-dev'] }
+/** A second repository, of an organization, with several tags: OCI indexes, as cgr.dev serves. */
+export const SEEDED_TAGS: Record<string, string[]> = { 'acme.com/python': ['3.12', '3.12-dev'] }
 const TOKEN_ISSUER = 'sandbox-cgr-token'
 
 export interface RegistryOptions {
@@ -206,7 +206,6 @@ auth:
       },
     )
   await push(SEEDED_IMAGE, 'latest', 'Hello from the setup-chainctl sandbox\n')
-  await push(SEEDED_IMAGE, '1.0', 'Hello 1.0 from the setup-chainctl sandbox\n')
   for (const tag of SEEDED_TAGS['acme.com/python']) await push('acme.com/python', tag, `python ${tag}\n`, 'oci-index')
   const self: Registry = {
     ...running,
