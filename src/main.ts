@@ -25,8 +25,8 @@ async function run(): Promise<void> {
   let digests: Record<string, string> | undefined
   if (inputs.checkImages.length > 0) {
     const { checkImages } = await import('./images.js')
-    const login = { ...creds, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
-    digests = await timed('check', () => checkImages(inputs.checkImages, login))
+    const puller = { ...creds, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
+    digests = await timed('check', () => checkImages(inputs.checkImages, puller))
     core.setOutput('digests', JSON.stringify(digests))
   }
 

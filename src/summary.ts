@@ -22,18 +22,12 @@ export async function writeSummary(f: SummaryFacts): Promise<void> {
       ['Logged in with', f.via.join(', ') || 'nothing (no container CLI found)'],
       ['chainctl', f.chainctl ? `${f.chainctl.version} (${f.chainctl.fromCache ? 'from the tool cache' : 'downloaded'})` : 'not installed'],
     ]
-    const summary = core.summary.addHeading('setup-chainctl', 3).addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
+    core.summary.addHeading('setup-chainctl', 3).addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
     if (f.digests) {
-      const images = Object.entries(f.digests).map(([image, digest]) => [image, `<code>${digest}</code>`])
-      summary.addTable([
-        [
-          { data: 'Image checked', header: true },
-          { data: 'Digest', header: true },
-        ],
-        ...images,
-      ])
+      const header = ['Image checked', 'Digest'].map((data) => ({ data, header: true }))
+      core.summary.addTable([header, ...Object.entries(f.digests).map(([image, digest]) => [image, `<code>${digest}</code>`])])
     }
-    await summary.addRaw(`Timings: ${f.phases.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`, true).write()
+    await core.summary.addRaw(`Timings: ${f.phases.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`, true).write()
   } catch (err) {
     core.warning(`Could not write the job summary: ${(err as Error).message}`)
   }
