@@ -1,6 +1,7 @@
 // The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
 import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
+import { exportHttpAuth } from './envauth.js'
 import type { Installed } from './install.js'
 import { readInputs } from './inputs.js'
 import { loginRegistry } from './login.js'
@@ -36,6 +37,7 @@ async function run(): Promise<void> {
     chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
     core.setOutput('chainctl-version', chainctl.version)
   }
+  if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, creds))
 
   core.setOutput('identity', creds.identity)
   core.setOutput('registry', inputs.registry)
