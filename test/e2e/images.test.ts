@@ -67,6 +67,13 @@ describe('check-images', () => {
       [['repository:acme.com/python:pull'], true],
       [['repository:chainguard/hello:pull'], true],
     ])
+    // Each registry token is masked once received, before the manifest is asked for with it.
+    const lines = main.stdout.split('\n')
+    for (const { token } of tokens) {
+      const masked = lines.indexOf(`::add-mask::${token}`)
+      expect(masked).toBeGreaterThan(lines.indexOf('Checking that 4 image(s) can be pulled from cgr.dev'))
+      expect(masked).toBeLessThan(lines.indexOf(`  ${images[0]}: ${digests[images[0]]}`))
+    }
     expect(heads.map((r) => r.path).sort()).toEqual([
       '/v2/acme.com/python/manifests/3.12',
       '/v2/acme.com/python/manifests/3.12-dev',
@@ -180,7 +187,7 @@ describe('check-images', () => {
     const main = await runStep(j, 'main', check(['acme.com/python:3.12-dev'], { username: PULL_IDENTITY, password: sb.pullToken }))
     expect(main.code).toBe(0)
     expect(sb.registry.tokenRequests.filter((t) => t.scopes.length > 0)).toEqual([
-      { account: '', ok: true, scopes: ['repository:acme.com/python:pull'] },
+      { account: '', ok: true, scopes: ['repository:acme.com/python:pull'], token: expect.any(String) },
     ])
     expect(JSON.parse(outputs(j).digests)).toEqual({
       'acme.com/python:3.12-dev': await skopeoDigest(j, 'cgr.dev/acme.com/python:3.12-dev'),

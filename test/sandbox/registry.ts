@@ -38,6 +38,8 @@ export interface TokenRequest {
   ok: boolean
   /** The scopes asked for, e.g. repository:acme.com/python:pull. */
   scopes: string[]
+  /** The token handed out, if any. */
+  token?: string
 }
 
 export interface Registry extends Running {
@@ -163,6 +165,7 @@ auth:
       })
       const token = registryToken(signer, o.service, account, access)
       issued.push(token)
+      tokenRequests[tokenRequests.length - 1].token = token
       return json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() })
     }
     requests.push({ method: req.method ?? '', path: url.pathname, accept: req.headers.accept ?? '' })
