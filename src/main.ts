@@ -22,6 +22,15 @@ async function run(): Promise<void> {
   const login = await timed('login', () => loginRegistry(inputs, creds))
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
 
+  // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
+  let digests: Record<string, string> | undefined
+  if (inputs.checkImages.length > 0) {
+    const { checkImages } = await import('./images.js')
+    const puller = { ...creds, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
+    digests = await timed('check', () => checkImages(inputs.checkImages, puller))
+    core.setOutput('digests', JSON.stringify(digests))
+  }
+
   let chainctl: Installed | undefined
   if (inputs.chainctl.install) {
     const { setupChainctl } = await import('./chainctl.js')
@@ -43,6 +52,7 @@ async function run(): Promise<void> {
       expiresAt: creds.expiresAt,
       via: login.via,
       chainctl,
+      digests,
       phases,
     })
   }
