@@ -1,14 +1,13 @@
 // chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
 // (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
-// API and the apk and libraries hosts as soon as both the identity and the binary are ready;
-// HTTP_AUTH for apk tooling on request. Loaded only when `install` is on, so a plain registry login
-// never pays for it.
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready.
+// Loaded only when `install` is on, so a plain registry login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
 import { lastLine, run } from './exec.js'
 import type { HeldLog } from './heldlog.js'
 import type { ChainctlInputs } from './inputs.js'
-import { dropChainctl, fetchChainctl, keepChainctl, type Fetched, type Installed } from './install.js'
+import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
 import { remember } from './state.js'
 
 export class ChainctlError extends Error {}
@@ -44,36 +43,25 @@ async function loginAll(chainctl: string, c: ChainctlInputs, identity: string): 
   if (failed) throw failed.reason
 }
 
-/**
- * Logs chainctl in with the binary just fetched: a download logs in from where it was verified,
- * while it is cached, and the post step logs out with that same binary, then removes it.
- * Returns the apk host's token for HTTP_AUTH when `env-auth` asks for it.
- */
-async function logIn(fetched: Fetched, c: ChainctlInputs, creds: Credentials, a: Alongside): Promise<string | undefined> {
-  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
-  if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
-  const httpAuth = c.envAuth ? creds.tokenFor?.(c.apkHost) : undefined
-  const [, token] = await a.timed('chainctl login', () => Promise.all([loginAll(fetched.path, c, creds.identity), httpAuth]))
-  return token
-}
-
 export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
   const kept = a.login.then(() => keepChainctl(fetched)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
-  let forPost = false // whether the post step still runs the downloaded binary (and then removes it)
+  let forPost = false // whether the post step runs the downloaded binary (and then removes it)
   try {
     const creds = await a.creds
     if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
     forPost = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
-    const httpAuth = forPost ? await logIn(fetched, c, creds, a) : undefined
+    if (forPost) {
+      // A download logs in from where it was verified while it is being cached; the post step
+      // logs out with that same binary, then removes it.
+      if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
+      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+      await a.timed('chainctl login', () => loginAll(fetched.path, c, creds.identity))
+    }
     const installed = await kept
     a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
     if (forPost) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
-    if (httpAuth) {
-      core.exportVariable('HTTP_AUTH', `basic:${c.apkHost}:user:${httpAuth}`)
-      a.log.info(`HTTP_AUTH exported for ${c.apkHost}`)
-    }
     return installed
   } finally {
     const drop = () => dropChainctl(fetched)

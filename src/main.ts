@@ -1,11 +1,12 @@
-// The main step: inputs -> registry credentials -> registry login -> outputs and summary, with
-// chainctl installed and logged in alongside the registry login.
+// The main step: inputs -> registry credentials -> registry login -> image check -> outputs and
+// summary, with chainctl installed and logged in alongside.
 import * as core from '@actions/core'
 import { performance } from 'node:perf_hooks'
 import { getCredentials } from './credentials.js'
+import { exportHttpAuth } from './envauth.js'
 import { HeldLog } from './heldlog.js'
 import { readInputs } from './inputs.js'
-import { loginRegistry, type RegistryLogin } from './login.js'
+import { loginRegistry } from './login.js'
 import { writeSummary, type Phase } from './summary.js'
 
 const phases: Phase[] = []
@@ -32,29 +33,40 @@ async function run(): Promise<void> {
     : undefined
   chainctl?.catch(() => undefined) // reported below, after the registry login's outcome
 
-  let registry: RegistryLogin
   try {
-    registry = await login
+    const registry = await login
+    const c = await creds
+    core.info(`Logged in to ${inputs.registry} as ${c.identity}${c.expiresAt ? `; token expires at ${c.expiresAt}` : ''}`)
+
+    // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
+    let digests: Record<string, string> | undefined
+    if (inputs.checkImages.length > 0) {
+      const { checkImages } = await import('./images.js')
+      const puller = { ...c, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
+      digests = await timed('check', () => checkImages(inputs.checkImages, puller))
+      core.setOutput('digests', JSON.stringify(digests))
+    }
+
+    chainctlLog.release()
+    const installed = await chainctl
+    if (installed) core.setOutput('chainctl-version', installed.version)
+    if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, c))
+
+    core.setOutput('identity', c.identity)
+    core.setOutput('registry', inputs.registry)
+    core.setOutput('expires-at', c.expiresAt ?? '')
+    core.setOutput('dockerconfigjson', registry.dockerconfigjson)
+    if (inputs.outputToken) core.setOutput('token', c.secret) // masked since it was received
+
+    if (inputs.jobSummary) {
+      const { identity, expiresAt } = c
+      await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, digests, phases })
+    }
   } catch (err) {
-    cancel.abort() // a failed login stops the download at once
+    cancel.abort() // a failed login stops the download at once, and nothing is cached
     await chainctl?.catch(() => undefined)
     chainctlLog.release()
     throw err
-  }
-  const { identity, expiresAt, secret } = await creds
-  core.info(`Logged in to ${inputs.registry} as ${identity}${expiresAt ? `; token expires at ${expiresAt}` : ''}`)
-  chainctlLog.release()
-  const installed = await chainctl
-  if (installed) core.setOutput('chainctl-version', installed.version)
-
-  core.setOutput('identity', identity)
-  core.setOutput('registry', inputs.registry)
-  core.setOutput('expires-at', expiresAt ?? '')
-  core.setOutput('dockerconfigjson', registry.dockerconfigjson)
-  if (inputs.outputToken) core.setOutput('token', secret) // masked since it was received
-
-  if (inputs.jobSummary) {
-    await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, phases })
   }
 }
 

@@ -31,7 +31,9 @@ var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/http.ts + 1 modules
 var http = __webpack_require__(256);
 ;// CONCATENATED MODULE: ./src/release.ts
-// Pure facts about chainctl releases: file names per platform and the checksums file.
+// Pure facts about chainctl releases: file names per platform, the checksums file, and the
+// tool-cache name of a download source.
+
 const OS = { Linux: 'linux', macOS: 'darwin', Windows: 'windows' };
 const ARCH = { X64: 'x86_64', ARM64: 'arm64' };
 class ReleaseError extends Error {
@@ -59,11 +61,21 @@ function versionFromMetadata(metadata) {
     const v = metadata?.version;
     return typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) ? v.replace(/^v/, '') : undefined;
 }
+/**
+ * The tool-cache name for chainctl from `downloadUrl`: chainctl-<host>-<12 hex of the URL's
+ * sha256>. A mirror's binary never serves a job downloading from elsewhere, and the folder still
+ * says where it came from.
+ */
+function toolCacheName(downloadUrl) {
+    const host = new URL(downloadUrl).hostname.replace(/[^a-z0-9.-]/g, '-');
+    return `chainctl-${host}-${(0,external_node_crypto_.createHash)('sha256').update(downloadUrl).digest('hex').slice(0, 12)}`;
+}
 
 ;// CONCATENATED MODULE: ./src/install.ts
-// Installs chainctl through the tool cache in two steps: fetch (resolve the version, then a cache
-// hit, or a download whose sha256 is verified against the release's checksums file), and keep
-// (cache a download and put chainctl on PATH), so that the caller decides when to keep it.
+// Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
+// it: fetch (resolve the version, then a cache hit or a download, each verified against the
+// release's checksums file: on a shared runner another job can write the tool cache), and keep
+// (cache a download, and put chainctl on PATH).
 
 
 
@@ -97,6 +109,33 @@ async function downloadTo(url, file, opts) {
     await fetchOk(url, { ...opts, sink });
     return sha256;
 }
+/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
+async function publishedSha256(base, file, version, opts) {
+    const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file);
+    if (!expected)
+        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+    return expected;
+}
+async function sha256Of(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/**
+ * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
+ * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ */
+async function verifyCached(dir, exe, expected, version) {
+    const path = (0,external_node_path_.join)(dir, exe);
+    const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err) => `unreadable (${err.code})`)]);
+    if (actual === want)
+        return;
+    (0,external_node_fs_.rmSync)(`${dir}.complete`, { force: true }); // first, so tc.find stops returning it
+    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    throw new ReleaseError(`The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
+        'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again');
+}
 async function resolveVersion(c, opts) {
     if (c.version !== 'latest')
         return c.version;
@@ -110,26 +149,23 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
     const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
     const version = await resolveVersion(c, opts);
-    const cached = tool_cache/* find */.I6('chainctl', version, arch());
-    if (cached)
-        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true };
     const base = `${c.downloadUrl}/${version}`;
+    const tool = toolCacheName(c.downloadUrl);
+    const cached = tool_cache/* find */.I6(tool, version, arch());
+    if (cached) {
+        await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version);
+        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true, tool };
+    }
     info(`Downloading chainctl ${version} from ${base}/${file}`);
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
-        const [actual, checksums] = await Promise.all([
-            downloadTo(`${base}/${file}`, path, opts),
-            fetchOk(`${base}/chainctl_checksums.txt`, opts),
-        ]);
-        const expected = checksumFor(checksums.toString(), file);
-        if (!expected)
-            throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+        const [actual, expected] = await Promise.all([downloadTo(`${base}/${file}`, path, opts), publishedSha256(base, file, version, opts)]);
         if (actual !== expected) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }
         (0,external_node_fs_.chmodSync)(path, 0o755);
-        return { version, path, fromCache: false, staging };
+        return { version, path, fromCache: false, tool, staging };
     }
     catch (err) {
         dropChainctl({ staging });
@@ -143,7 +179,7 @@ async function keepChainctl(f) {
         return { version: f.version, path: f.path, fromCache: true };
     }
     const exe = (0,external_node_path_.basename)(f.path);
-    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, 'chainctl', f.version, arch());
+    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch());
     core/* addPath */.fM(dir);
     return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
 }
@@ -158,9 +194,8 @@ var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainctl.ts
 // chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
 // (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
-// API and the apk and libraries hosts as soon as both the identity and the binary are ready;
-// HTTP_AUTH for apk tooling on request. Loaded only when `install` is on, so a plain registry login
-// never pays for it.
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready.
+// Loaded only when `install` is on, so a plain registry login never pays for it.
 
 
 
@@ -185,39 +220,29 @@ async function loginAll(chainctl, c, identity) {
     if (failed)
         throw failed.reason;
 }
-/**
- * Logs chainctl in with the binary just fetched: a download logs in from where it was verified,
- * while it is cached, and the post step logs out with that same binary, then removes it.
- * Returns the apk host's token for HTTP_AUTH when `env-auth` asks for it.
- */
-async function logIn(fetched, c, creds, a) {
-    if (fetched.staging)
-        (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
-    if (a.logout)
-        (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
-    const httpAuth = c.envAuth ? creds.tokenFor?.(c.apkHost) : undefined;
-    const [, token] = await a.timed('chainctl login', () => Promise.all([loginAll(fetched.path, c, creds.identity), httpAuth]));
-    return token;
-}
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
     const kept = a.login.then(() => keepChainctl(fetched)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
-    let forPost = false; // whether the post step still runs the downloaded binary (and then removes it)
+    let forPost = false; // whether the post step runs the downloaded binary (and then removes it)
     try {
         const creds = await a.creds;
         if (c.configPath)
             core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
         forPost = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
-        const httpAuth = forPost ? await logIn(fetched, c, creds, a) : undefined;
+        if (forPost) {
+            // A download logs in from where it was verified while it is being cached; the post step
+            // logs out with that same binary, then removes it.
+            if (fetched.staging)
+                (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
+            if (a.logout)
+                (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+            await a.timed('chainctl login', () => loginAll(fetched.path, c, creds.identity));
+        }
         const installed = await kept;
         a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
         if (forPost)
             a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
-        if (httpAuth) {
-            core/* exportVariable */.dN('HTTP_AUTH', `basic:${c.apkHost}:user:${httpAuth}`);
-            a.log.info(`HTTP_AUTH exported for ${c.apkHost}`);
-        }
         return installed;
     }
     finally {

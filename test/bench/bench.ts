@@ -1,9 +1,12 @@
 // `npm run bench`: the action's costs on this machine, from one run, in the sandbox namespace.
 // (a) bundle cold start, (b) the main step's OIDC login (install: false), (c) the same flow as a
 // bare curl + jq + docker login script, b/c, (d) chainctl install with a cold and a warm tool
-// cache, (e) bundle sizes and peak memory, (f) the default step over a WAN against its critical path.
+// cache (a warm hit is verified against the release checksums: one request and a sha256 of the
+// cached file, timed on its own), (e) bundle sizes and peak memory, (f) check-images: 20 images
+// against one, (g) the default step over a WAN against its critical path.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { readdirSync, rmSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { createReadStream, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox } from '../sandbox/index.ts'
 import { laterStep, NODE24, ROOT, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
@@ -38,6 +41,22 @@ function timeNode(args: string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
+/** The local part of verifying a warm hit: hashing the cached chainctl (the action fetches the checksums meanwhile). */
+async function hashCached(toolcache: string): Promise<string> {
+  const exe = readdirSync(toolcache, { recursive: true })
+    .map((p) => join(toolcache, String(p)))
+    .find((p) => p.endsWith('/chainctl') && statSync(p).isFile())!
+  const samples: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now()
+    const hash = createHash('sha256')
+    for await (const chunk of createReadStream(exe)) hash.update(chunk as Buffer)
+    hash.digest()
+    samples.push(performance.now() - started)
+  }
+  return `sha256 of the cached ${(statSync(exe).size / 1024 / 1024).toFixed(0)} MiB file: median ${median(samples).toFixed(0)} ms`
+}
+
 const sb = await startSandbox()
 try {
   console.log(`setup-chainctl bench: ${RUNS} runs each, ${execFileSync(NODE24, ['--version']).toString().trim()}, sandbox on loopback\n`)
@@ -63,12 +82,40 @@ try {
   const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50', 'container-cli': 'docker' }
   await measure('(d) pull-token login, no install', () => runStep(fresh(), 'main', { ...pull, install: 'false' }))
   await measure('(d) pull-token login + install, cold tool cache', () => runStep(fresh(), 'main', pull))
-  const warm = fresh()
-  await measure('(d) pull-token login + install, warm tool cache', () => {
+  const warmRun = (toolcache: string, inputs: Record<string, string>) => {
     const j = fresh()
-    j.env.RUNNER_TOOL_CACHE = warm.env.RUNNER_TOOL_CACHE
-    return runStep(j, 'main', pull)
-  })
+    j.env.RUNNER_TOOL_CACHE = toolcache
+    return runStep(j, 'main', inputs)
+  }
+  const warm = fresh().env.RUNNER_TOOL_CACHE
+  await measure('(d) pull-token login + install, warm tool cache', () => warmRun(warm, pull))
+
+  // (f) 20 images in 20 repositories (a token each, the worst case) against one. The check phase
+  // is read from the job summary's timings, so Node's start and the login are not in it. On
+  // loopback it is CPU-bound; with each registry request held 50 ms (a fresh TLS connection's
+  // round trips to a remote registry), it is what a job sees.
+  const images = Array.from({ length: 20 }, (_, i) => `bench/image-${i}:v1`)
+  for (const image of images) await sb.registry.push(image.split(':')[0], 'v1', `${image}\n`)
+  for (const latencyMs of [0, 50]) {
+    sb.registry.latencyMs = latencyMs
+    const checkMs: Record<number, number[]> = { 1: [], 20: [] }
+    for (const n of [1, 20]) {
+      const inputs = { ...pull, install: 'false', 'check-images': images.slice(0, n).join('\n') }
+      await measure(`(f) login + check of ${n} image(s), +${latencyMs} ms/request`, async () => {
+        const j = fresh()
+        const r = await runStep(j, 'main', inputs)
+        const [, start, end] = /(?:<code>|\n)check +(\d+)-(\d+) ms/.exec(readFileSync(j.files.summary, 'utf8')) ?? []
+        checkMs[n].push(Number(end) - Number(start))
+        return r
+      })
+      checkMs[n].shift() // the warm-up run
+      console.log(`${`(f) check phase alone, ${n} image(s)`.padEnd(48)} ${stats(checkMs[n])}`)
+    }
+    console.log(
+      `${`(f) check of 20 / check of 1, +${latencyMs} ms/request`.padEnd(48)} ${(median(checkMs[20]) / median(checkMs[1])).toFixed(2)} (goal: under 2)`,
+    )
+  }
+  sb.registry.latencyMs = 0
 
   const sizes = ['main', 'post'].map((step) => {
     const dir = join(ROOT, 'dist', step)
@@ -96,6 +143,9 @@ try {
   }
   sb.downloads.size = 64 * 1024 * 1024
   await measure('(d) install of a 64 MiB chainctl, cold tool cache', () => runStep(fresh(), 'main', { ...pull, version: '0.2.51' }))
+  const warmBig = fresh().env.RUNNER_TOOL_CACHE
+  await measure('(d) install of a 64 MiB chainctl, warm tool cache', () => warmRun(warmBig, { ...pull, version: '0.2.51' }))
+  console.log(`${'(d) of which verifying the hit'.padEnd(48)} ${await hashCached(warmBig)}, plus one checksums request`)
   const bigPeak = await peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.51', logout: 'true' })
   sb.downloads.size = 0
   const loginPeak = await peak({ identity: IDENTITY, install: 'false', logout: 'true' })
@@ -104,12 +154,12 @@ try {
     `${'(e) peak RSS of the main step'.padEnd(48)} OIDC login ${loginPeak.toFixed(0)} MB, pull-token login + install ${installPeak.toFixed(0)} MB, + a 64 MiB chainctl ${bigPeak.toFixed(0)} MB`,
   )
 
-  // (f) WAN: every request to a stand-in costs 100 ms, chainctl is 64 MiB. The default step
+  // (g) WAN: every request to a stand-in costs 100 ms, chainctl is 64 MiB. The default step
   // (identity only: registry login, chainctl installed and logged in) against its critical path.
   sb.wire.delayMs = 100
   sb.downloads.size = 64 * 1024 * 1024
   console.log(
-    `\n(f) WAN profile: ${sb.wire.delayMs} ms per request, a 64 MiB chainctl, the default step (identity only), ${WAN_RUNS} runs each`,
+    `\n(g) WAN profile: ${sb.wire.delayMs} ms per request, a 64 MiB chainctl, the default step (identity only), ${WAN_RUNS} runs each`,
   )
   for (const cache of ['cold', 'warm'] as const) {
     const cacheJob = fresh() // a warm cache is filled by the first, uncounted, run
@@ -129,7 +179,7 @@ try {
     rmSync(cacheJob.dir, { recursive: true, force: true })
     const part = (k: keyof CriticalPath) => median(paths.map((p) => p[k])).toFixed(0)
     const path = median(paths.map((p) => p.total))
-    console.log(`${`(f) default step, ${cache} tool cache`.padEnd(48)} ${stats(walls)}`)
+    console.log(`${`(g) default step, ${cache} tool cache`.padEnd(48)} ${stats(walls)}`)
     console.log(
       `${'    critical path'.padEnd(48)} median ${path.toFixed(0)} ms (identity ${part('identity')}, registry login ${part('registry')}, ` +
         `install ${part('install')}, chainctl logins ${part('chainctl')})`,
