@@ -63,9 +63,10 @@ async function run(): Promise<void> {
       await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, digests, phases })
     }
   } catch (err) {
-    cancel.abort() // a failed login stops the download at once, and nothing is cached
+    // A failed login (or check) stops the download at once, and nothing is cached; chainctl's
+    // lines, unless out already, are left unsaid: the step's reason is this failure.
+    cancel.abort()
     await chainctl?.catch(() => undefined)
-    chainctlLog.release()
     throw err
   }
 }

@@ -258,6 +258,7 @@ describe('alongside the registry login', () => {
     const main = await runStep(j, 'main', { ...inputs, version: '0.2.50' })
     expect(main.code).toBe(1)
     expect(visible(main).at(-1)).toMatch(message)
+    expect(visible(main).filter((l) => /^(Downloading )?chainctl /.test(l))).toEqual([]) // the log ends with the login's reason
     expect(main.ms).toBeLessThan(4000)
     const [download] = served(binary)
     expect(download).toMatchObject({ aborted: true })
