@@ -1,10 +1,15 @@
 // The HTTP clients against misbehaving servers and proxies on loopback: every attempt ends by its
 // deadline, every body by its cap, and a cancelled request at once.
+import { jest } from '@jest/globals'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { getIdToken } from '../src/oidc.js'
 import { exchangeToken } from '../src/sts.js'
 import { HttpError, send } from '../src/http.js'
+import { installChainctl } from '../src/install.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
@@ -244,5 +249,43 @@ describe('cancellation', () => {
     const { err } = await failure(exchangeAt(sts.url, { signal: AbortSignal.abort() }))
     expect(err.message).toBe('Chainguard STS request was cancelled')
     expect(sts.requests).toBe(0)
+  })
+})
+
+describe('the chainctl download', () => {
+  const saved = { ...process.env }
+  afterEach(() => (process.env = { ...saved }))
+
+  it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
+    const mirror = await misbehaving((req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) return res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
+      res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) })
+      res.write(Buffer.alloc(1024))
+    })
+    const temp = mkdtempSync(join(tmpdir(), 'bounds-temp-'))
+    const cache = mkdtempSync(join(tmpdir(), 'bounds-cache-'))
+    Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64', RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: cache })
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      const inputs = {
+        install: true,
+        version: '0.2.50',
+        downloadUrl: `${mirror.url}/chainctl`,
+        apkHost: 'a',
+        librariesHost: 'l',
+        envAuth: false,
+        verbosity: 0,
+        configPath: '',
+      }
+      const { err } = await failure(installChainctl(inputs, { policy }))
+      expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
+      expect(readdirSync(temp)).toEqual([])
+      expect(readdirSync(cache)).toEqual([])
+      await mirror.allClosed()
+    } finally {
+      stdout.mockRestore()
+      rmSync(temp, { recursive: true, force: true })
+      rmSync(cache, { recursive: true, force: true })
+    }
   })
 })
