@@ -258,9 +258,8 @@ describe('the chainctl download', () => {
 
   it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
     const mirror = await misbehaving((req, res) => {
-      if (req.url?.endsWith('chainctl_checksums.txt')) return res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
-      res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) })
-      res.write(Buffer.alloc(1024))
+      if (req.url?.endsWith('chainctl_checksums.txt')) res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
+      else res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) }).write(Buffer.alloc(1024))
     })
     const temp = mkdtempSync(join(tmpdir(), 'bounds-temp-'))
     const cache = mkdtempSync(join(tmpdir(), 'bounds-cache-'))

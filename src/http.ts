@@ -84,7 +84,8 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
     const status = res.message.statusCode ?? 0
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
-    const tooLarge = () => new HttpError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
+    const tooLarge = () =>
+      new HttpError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
     if (Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
     if (opts.sink && status === 200) {
