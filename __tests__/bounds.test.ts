@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { issueToken } from '../src/credhelper.js'
 import { getIdToken } from '../src/oidc.js'
 import { exchangeToken } from '../src/sts.js'
 import { HttpError, send } from '../src/http.js'
@@ -286,5 +287,18 @@ describe('the chainctl download', () => {
       rmSync(temp, { recursive: true, force: true })
       rmSync(cache, { recursive: true, force: true })
     }
+  })
+})
+
+describe('the credential helper', () => {
+  it('gives its OIDC and STS requests one deadline together, so docker never waits longer', async () => {
+    const oidc = await misbehaving((_req, res) => void setTimeout(() => res.end('{"value":"x.y.z"}'), 400))
+    const sts = await misbehaving(drip)
+    const settings = { issuer: sts.url, identity: IDENTITY, registry: 'cgr.dev', audience: 'issuer.enforce.dev', cacheFile: '/nonexistent' }
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.url}/token?x=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }
+    const { err, ms } = await failure(issueToken(settings, env, { policy: { ...policy, attempts: 5, timeoutMs: 1000, deadlineMs: 700 } }))
+    expect(err.message).toMatch(/^Chainguard STS request failed \(timed out\) after 1 attempt\(s\) in 0\.3s$/)
+    expect(ms).toBeGreaterThanOrEqual(650)
+    expect(ms).toBeLessThan(900) // the STS had what the OIDC request left of 700 ms, not 700 ms of its own
   })
 })
