@@ -10,6 +10,7 @@ import { issueToken } from '../src/credhelper.js'
 import { getIdToken } from '../src/oidc.js'
 import { exchangeToken } from '../src/sts.js'
 import { HttpError, send } from '../src/http.js'
+import { parseInputs } from '../src/inputs.js'
 import { installChainctl } from '../src/install.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
 
@@ -267,16 +268,8 @@ describe('the chainctl download', () => {
     Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64', RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: cache })
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
-      const inputs = {
-        install: true,
-        version: '0.2.50',
-        downloadUrl: `${mirror.url}/chainctl`,
-        apkHost: 'a',
-        librariesHost: 'l',
-        envAuth: false,
-        verbosity: 0,
-        configPath: '',
-      }
+      const get = (name: string) => ({ identity: IDENTITY, version: '0.2.50', 'download-url': `${mirror.url}/chainctl` })[name] ?? ''
+      const inputs = parseInputs(get).chainctl
       const { err } = await failure(installChainctl(inputs, { policy }))
       expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
       expect(readdirSync(temp)).toEqual([])

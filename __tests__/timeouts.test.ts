@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { login } from '../src/chainctl.js'
 import { ExecError, lastLine, run } from '../src/exec.js'
+import { parseInputs } from '../src/inputs.js'
 import { cliLogin } from '../src/registrycli.js'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
@@ -64,16 +65,7 @@ describe('a CLI that hangs is stopped at its time limit', () => {
 
   it('chainctl auth login', async () => {
     const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false }
-    const inputs = {
-      install: true,
-      version: '0.2.50',
-      downloadUrl: 'https://dl.enforce.dev/chainctl',
-      apkHost: 'apk.cgr.dev',
-      librariesHost: 'libraries.cgr.dev',
-      envAuth: false,
-      verbosity: 0,
-      configPath: '',
-    }
+    const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
     await expectStopped(
       login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', 300),
       'chainctl',
