@@ -9,7 +9,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { issueToken } from '../src/credhelper.js'
 import { getIdToken } from '../src/oidc.js'
 import { exchangeToken } from '../src/sts.js'
-import { HttpError, send } from '../src/http.js'
+import { HttpError, redirected, send } from '../src/http.js'
 import { parseInputs } from '../src/inputs.js'
 import { installChainctl } from '../src/install.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
@@ -293,5 +293,45 @@ describe('the credential helper', () => {
     expect(err.message).toMatch(/^Chainguard STS request failed \(timed out\) after 1 attempt\(s\) in 0\.3s$/)
     expect(ms).toBeGreaterThanOrEqual(650)
     expect(ms).toBeLessThan(900) // the STS had what the OIDC request left of 700 ms, not 700 ms of its own
+  })
+})
+
+describe('redirects', () => {
+  it('are followed without reading their bodies, keeping Authorization on the same host', async () => {
+    const auth: Array<string | undefined> = []
+    const mirror = await misbehaving((req, res) => {
+      auth.push(req.headers.authorization)
+      if (req.url === '/final') return void res.end('{"version":"0.2.51"}')
+      res.writeHead(302, { Location: `${mirror.url}/final` })
+      stream(res, Buffer.alloc(64 * 1024, 'r')) // endless: http-client would buffer it whole
+    })
+    const started = Date.now()
+    const res = await send(
+      { method: 'GET', url: `${mirror.url}/latest`, headers: { Authorization: 'Bearer t' } },
+      { service: 'mirror', policy },
+    )
+    expect(res.status).toBe(200)
+    expect(res.data.toString()).toBe('{"version":"0.2.51"}')
+    expect(Date.now() - started).toBeLessThan(300)
+    expect(auth).toEqual(['Bearer t', 'Bearer t'])
+    await mirror.allClosed()
+  })
+
+  it('stop after five hops, answering with the last one', async () => {
+    const loop = await misbehaving((_req, res) => res.writeHead(307, { Location: '/again' }).end())
+    expect((await send({ method: 'GET', url: loop.url }, { service: 'mirror', policy })).status).toBe(307)
+    expect(loop.requests).toBe(6)
+  })
+
+  it('never lead from https elsewhere, nor carry Authorization to another host', () => {
+    const from = new URL('https://dl.enforce.dev/chainctl/latest/metadata.json')
+    const headers = { authorization: 'Bearer t', Accept: 'application/json' }
+    expect(redirected(from, '/chainctl/0.2.51/x', headers)).toEqual({ url: new URL('https://dl.enforce.dev/chainctl/0.2.51/x'), headers })
+    expect(redirected(from, 'https://storage.example.com/x?sig=1', headers)).toEqual({
+      url: new URL('https://storage.example.com/x?sig=1'),
+      headers: { Accept: 'application/json' },
+    })
+    expect(redirected(from, 'http://dl.enforce.dev/x', headers)).toBeUndefined()
+    expect(redirected(new URL('http://localhost:8080/m'), 'https://localhost:8443/m', headers)?.url.href).toBe('https://localhost:8443/m')
   })
 })

@@ -72,16 +72,54 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () 
   }
 }
 
+const REDIRECTS = [301, 302, 303, 307, 308]
+const MAX_REDIRECTS = 5
+
+/**
+ * Where a redirect leads, as http-client follows one: the same request, never from https to
+ * anything else (undefined), and no Authorization header to another host.
+ */
+export function redirected(
+  from: URL,
+  location: string,
+  headers: Record<string, string>,
+): { url: URL; headers: Record<string, string> } | undefined {
+  const url = new URL(location, from)
+  if (from.protocol === 'https:' && url.protocol !== 'https:') return undefined
+  if (url.hostname === from.hostname) return { url, headers }
+  return { url, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')) }
+}
+
+/**
+ * Sends `req` and follows its redirects without reading their bodies (http-client's own
+ * redirects buffer them whole). A client per hop, each disposed by the caller: one client would
+ * reuse its http agent for an https hop.
+ */
+async function follow(req: Request, signal: AbortSignal, service: string, clients: HttpClient[]): Promise<HttpClientResponse> {
+  let hop = { url: new URL(req.url), headers: req.headers ?? {} }
+  for (let hops = 0; ; hops++) {
+    // http-client reads https_proxy/no_proxy.
+    const client = new HttpClient('setup-chainctl', [abortingOn(signal)], { allowRetries: false, allowRedirects: false, keepAlive: false })
+    clients.push(client)
+    const res = await client.request(req.method, hop.url.href, req.body ?? null, hop.headers)
+    const location = res.message.headers.location
+    if (!REDIRECTS.includes(res.message.statusCode ?? 0) || !location || hops === MAX_REDIRECTS) return res
+    res.message.destroy()
+    const next = redirected(hop.url, location, hop.headers)
+    if (!next) throw new HttpError(`${service} redirected from https to another scheme; not followed`)
+    hop = next
+  }
+}
+
 async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): Promise<Response> {
   // One deadline for DNS, connect, proxy CONNECT, TLS, headers and the whole body: a server that
   // drips or stalls is cut off by destroying the request, not by an idle timer it can keep resetting.
   const deadline = AbortSignal.timeout(timeoutMs)
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline
-  // http-client reads https_proxy/no_proxy and follows redirects.
-  const client = new HttpClient('setup-chainctl', [abortingOn(signal)], { allowRetries: false, keepAlive: false })
+  const clients: HttpClient[] = []
   let res: HttpClientResponse | undefined
   try {
-    res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
+    res = await follow(req, signal, opts.service, clients)
     const status = res.message.statusCode ?? 0
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
     const tooLarge = () =>
@@ -101,7 +139,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     throw err
   } finally {
     res?.message.destroy() // closes the connection of a body not read to its end
-    client.dispose()
+    for (const client of clients) client.dispose()
   }
 }
 
