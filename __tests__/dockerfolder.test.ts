@@ -22,18 +22,23 @@ describe('docker config folders', () => {
     expect(isInside('/tmp/x', '/w/repo')).toBe(false)
   })
 
-  it('isolates a config without its shared credsStore, linking everything else', () => {
+  it("isolates a config without its shared credsStore and the registry's own entries, linking everything else", () => {
     const from = dir()
     const to = join(dir(), 'iso')
     writeFileSync(
       join(from, 'config.json'),
-      JSON.stringify({ auths: { a: { auth: 'x' } }, credsStore: 'pass', credHelpers: { b: 'ecr-login' }, currentContext: 'remote' }),
+      JSON.stringify({
+        auths: { a: { auth: 'x' }, 'cgr.dev': { auth: 'eQ==' } },
+        credsStore: 'pass',
+        credHelpers: { b: 'ecr-login', 'cgr.dev': 'cgr' },
+        currentContext: 'remote',
+      }),
     )
     writeFileSync(join(from, 'config.json123456'), '') // a temp file of docker's
     mkdirSync(join(from, 'contexts', 'meta'), { recursive: true })
     mkdirSync(join(from, 'cli-plugins'))
     writeFileSync(join(from, 'daemon.json'), '{}')
-    expect(isolateDockerConfig(from, to)).toBe('pass')
+    expect(isolateDockerConfig(from, to, 'cgr.dev')).toBe('pass')
     expect(JSON.parse(readFileSync(join(to, 'config.json'), 'utf8'))).toEqual({
       auths: { a: { auth: 'x' } },
       credHelpers: { b: 'ecr-login' },
@@ -44,7 +49,7 @@ describe('docker config folders', () => {
     for (const name of ['cli-plugins', 'contexts', 'daemon.json']) expect(lstatSync(join(to, name)).isSymbolicLink()).toBe(true)
     rmSync(to, { recursive: true, force: true }) // what the post step does: the links go, not what they point to
     expect(existsSync(join(from, 'contexts', 'meta'))).toBe(true)
-    expect(isolateDockerConfig(dir(), join(dir(), 'empty'))).toBeUndefined()
-    expect(isolateDockerConfig(join(dir(), 'missing'), join(dir(), 'empty'))).toBeUndefined()
+    expect(isolateDockerConfig(dir(), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
+    expect(isolateDockerConfig(join(dir(), 'missing'), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
   })
 })

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { loadConfig, realFile, saveConfig, section, writeSecretFile, type Section } from './dockerconfig.js'
+import { loadConfig, realFile, saveConfig, section, withLock, writeSecretFile, type Section } from './dockerconfig.js'
 
 /**
  * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
@@ -73,34 +73,36 @@ const keptBy = (entry: unknown) =>
  */
 export function setEntry(file: string, name: Section, key: string, value: unknown, keepDir?: string): EntryUndo | undefined {
   const real = realFile(file)
-  const loaded = loadConfig(real)
-  const entries = section(loaded.config, name, real)
-  const mode = existsSync(real) ? statSync(real).mode & 0o777 : undefined
-  const madeDir = mode === undefined ? mkdirSync(dirname(real), { recursive: true, mode: 0o700 }) : undefined
-  let written = value
-  let undo: EntryUndo | undefined
-  if (keepDir) {
-    const previous = entries?.[key]
-    const other = keptBy(previous)
-    const original = other ? (readJson(other) as Kept | undefined)?.original : previous
-    const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
-    writeSecretFile(kept, JSON.stringify({ previous, original } satisfies Kept))
-    undo = {
-      file: real,
-      section: name,
-      key,
-      wrote: fingerprint(value),
-      kept,
-      hadEntry: previous !== undefined,
-      mode,
-      sectionAdded: !entries,
-      madeDir,
+  const madeDir = mkdirSync(dirname(real), { recursive: true, mode: 0o700 })
+  return withLock(real, () => {
+    const loaded = loadConfig(real)
+    const entries = section(loaded.config, name, real)
+    const mode = existsSync(real) ? statSync(real).mode & 0o777 : undefined
+    let written = value
+    let undo: EntryUndo | undefined
+    if (keepDir) {
+      const previous = entries?.[key]
+      const other = keptBy(previous)
+      const original = other ? (readJson(other) as Kept | undefined)?.original : previous
+      const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
+      writeSecretFile(kept, JSON.stringify({ previous, original } satisfies Kept))
+      undo = {
+        file: real,
+        section: name,
+        key,
+        wrote: fingerprint(value),
+        kept,
+        hadEntry: previous !== undefined,
+        mode,
+        sectionAdded: !entries,
+        madeDir,
+      }
+      if (typeof value === 'object') written = { ...value, [MARK]: kept }
     }
-    if (typeof value === 'object') written = { ...value, [MARK]: kept }
-  }
-  loaded.config[name] = { ...entries, [key]: written }
-  saveConfig(real, loaded, 0o600)
-  return undo
+    loaded.config[name] = { ...entries, [key]: written }
+    saveConfig(real, loaded, 0o600)
+    return undo
+  })
 }
 
 /**
@@ -118,7 +120,10 @@ export type Restored = 'removed' | 'restored' | 'replaced' | 'gone' | 'lost'
 export function restoreEntry(u: EntryUndo): Restored {
   const kept = readJson(u.kept) as Kept | undefined
   try {
-    return existsSync(u.file) ? restore(u, kept) : 'gone'
+    if (!existsSync(u.file)) return 'gone'
+    const outcome = withLock(u.file, () => restore(u, kept))
+    if (u.madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), u.madeDir)
+    return outcome
   } finally {
     rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
   }
@@ -143,8 +148,7 @@ function restore(u: EntryUndo, kept: Kept | undefined): Restored {
   delete entries[u.key]
   if (u.sectionAdded && Object.keys(entries).length === 0) delete loaded.config[u.section]
   if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
-    rmSync(u.file)
-    if (u.madeDir) removeEmptyFolders(dirname(u.file), u.madeDir)
+    rmSync(u.file) // the action made it
   } else {
     saveConfig(u.file, loaded, u.mode ?? 0o600)
   }

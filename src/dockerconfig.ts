@@ -73,6 +73,29 @@ export function writeSecretFile(file: string, text: string, mode = 0o600): void 
   }
 }
 
+/**
+ * Runs `change` holding a lock beside `file` (a folder, made atomically), so that runs of this
+ * action on one machine never read, change and write back the same file at once. A lock held
+ * longer than two seconds (by a run that was killed) is taken over.
+ */
+export function withLock<T>(file: string, change: () => T): T {
+  const lock = `${file}.setup-chainctl-lock`
+  for (const started = Date.now(); ;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() - started > 2000) break
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    }
+  }
+  try {
+    return change()
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
 export const saveConfig = (file: string, { config, indent, newline }: Loaded, mode: number) =>
   writeSecretFile(file, JSON.stringify(config, null, indent) + newline, mode)
 

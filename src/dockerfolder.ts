@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { dockerConfigDir, loadConfig, realFile, writeSecretFile } from './dockerconfig.js'
+import { dockerConfigDir, loadConfig, realFile, section, writeSecretFile } from './dockerconfig.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
 export function expandHome(path: string, home: string): string {
@@ -20,17 +20,20 @@ const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.is
 
 /**
  * Makes `to` a docker config folder of the job's own from the user's `from`: its config.json with
- * every setting and credential except credsStore (whose store every job on the machine shares),
- * and links to everything else in `from` (contexts, cli-plugins, buildx...), so that docker in
- * later steps behaves as before except for credentials. Links rather than copies: later steps see
- * and change the same contexts and plugins as without isolation, nothing large is copied, and
- * removing the folder removes the links only. Returns the credsStore left out.
+ * every setting and credential except credsStore (whose store every job on the machine shares)
+ * and `registry`'s own entries (the login replaces them), and links to everything else in `from`
+ * (contexts, cli-plugins, buildx...), so that docker in later steps behaves as before except for
+ * credentials. Links rather than copies: later steps see and change the same contexts and plugins
+ * as without isolation, nothing large is copied, and removing the folder removes the links only.
+ * Returns the credsStore left out.
  */
-export function isolateDockerConfig(from: string, to: string): string | undefined {
+export function isolateDockerConfig(from: string, to: string, registry: string): string | undefined {
   mkdirSync(to, { recursive: true, mode: 0o700 })
-  const { config } = loadConfig(join(from, 'config.json'))
+  const file = join(from, 'config.json')
+  const { config } = loadConfig(file)
   const dropped = config.credsStore
   delete config.credsStore
+  for (const name of ['auths', 'credHelpers'] as const) delete section(config, name, file)?.[registry]
   writeSecretFile(join(to, 'config.json'), JSON.stringify(config, null, '\t'))
   for (const name of existsSync(from) ? readdirSync(from) : []) {
     if (name.startsWith('config.json')) continue // the config, and docker's temp files of it
@@ -56,7 +59,7 @@ function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
  * docker's default. A credential helper goes only into a config of the job's own: registered in
  * the shared ~/.docker, other jobs would find an entry naming a helper they do not have.
  */
-export function chooseDockerConfig(setting: string, credentialHelper: boolean, work: string, env = process.env): string {
+export function chooseDockerConfig(setting: string, registry: string, credentialHelper: boolean, work: string, env = process.env): string {
   const home = env.HOME || homedir()
   let folder = expandHome(setting, home)
   if (credentialHelper && (!folder || (folder !== 'isolated' && realFile(folder) === realFile(join(home, '.docker'))))) {
@@ -66,7 +69,7 @@ export function chooseDockerConfig(setting: string, credentialHelper: boolean, w
   let dir = resolve(folder || dockerConfigDir(env))
   if (folder === 'isolated') {
     dir = join(work, 'docker')
-    const dropped = isolateDockerConfig(dockerConfigDir(env), dir)
+    const dropped = isolateDockerConfig(dockerConfigDir(env), dir, registry)
     if (dropped)
       core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
   } else {

@@ -149,7 +149,7 @@ function registerHelper(inputs: Inputs, creds: Credentials, work: string, docker
 export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise<RegistryLogin> {
   const work = runDir()
   const helper = inputs.credentialHelper && inputs.auth.kind === 'oidc' ? inputs.auth : undefined
-  const dockerDir = chooseDockerConfig(inputs.dockerConfig, Boolean(helper), work)
+  const dockerDir = chooseDockerConfig(inputs.dockerConfig, inputs.registry, Boolean(helper), work)
   const via = helper ? registerHelper(inputs, creds, work, dockerDir, helper.audience) : await loginClis(inputs, creds, work, dockerDir)
 
   const dockerconfigjson = join(work, 'dockerconfigjson')

@@ -32,6 +32,13 @@ function calls(j: Job, cli: 'docker' | 'podman'): string[] {
 export const dockerCalls = (j: Job) => calls(j, 'docker')
 export const podmanCalls = (j: Job) => calls(j, 'podman')
 
+/** A second use of the action in the same job: the same job, with a state of its own (as the runner keeps per step). */
+export function anotherUse(j: Job): Job {
+  const state = join(j.dir, `state-${readdirSync(j.dir).length}`)
+  writeFileSync(state, '')
+  return { ...j, files: { ...j.files, state }, env: { ...j.env, GITHUB_STATE: state } }
+}
+
 export function dockerConfig(j: Job): { auths?: Record<string, unknown> } {
   const path = join(j.home, '.docker/config.json')
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {}
@@ -67,7 +74,7 @@ export function leaks(sb: Sandbox, j: Job, results: StepResult[], opts: { files?
 /** The lines a user would see in the log: without mask commands and (hidden by default) debug lines. */
 export const visible = (r: StepResult) => r.lines.filter((l) => !/^::(add-mask|debug)::/.test(l))
 
-const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
+export const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
 
 /**
  * A docker config with more in it than credentials, as users have them: settings of every kind,
