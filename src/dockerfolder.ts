@@ -1,10 +1,10 @@
 // Which docker config folder the login lands in: docker's default, a folder the user names, or a
 // config of the job's own under RUNNER_TEMP that behaves as the user's except for credentials.
 import * as core from '@actions/core'
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { dockerConfigDir, loadConfig, realFile, section, writeSecretFile } from './dockerconfig.js'
+import { dockerConfigDir, loadConfig, section, writeSecretFile } from './dockerconfig.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
 export function expandHome(path: string, home: string): string {
@@ -16,6 +16,7 @@ export function isInside(dir: string, parent: string): boolean {
   return !isAbsolute(rel) && rel.split(sep)[0] !== '..'
 }
 
+const canonical = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path))
 const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false
 
 /**
@@ -62,22 +63,24 @@ function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
 export function chooseDockerConfig(setting: string, registry: string, credentialHelper: boolean, work: string, env = process.env): string {
   const home = env.HOME || homedir()
   let folder = expandHome(setting, home)
-  if (credentialHelper && (!folder || (folder !== 'isolated' && realFile(folder) === realFile(join(home, '.docker'))))) {
+  if (credentialHelper && (!folder || (folder !== 'isolated' && canonical(folder) === canonical(join(home, '.docker'))))) {
     folder = 'isolated'
     core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
   }
-  let dir = resolve(folder || dockerConfigDir(env))
+  if (!folder) {
+    const dir = resolve(dockerConfigDir(env))
+    warnIfInWorkspace(dir, env)
+    return dir
+  }
+  const dir = folder === 'isolated' ? join(work, 'docker') : resolve(folder)
   if (folder === 'isolated') {
-    dir = join(work, 'docker')
     const dropped = isolateDockerConfig(dockerConfigDir(env), dir, registry)
     if (dropped)
       core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
   } else {
     warnIfInWorkspace(dir, env)
   }
-  if (folder) {
-    core.exportVariable('DOCKER_CONFIG', dir) // also sets it for the logins below
-    core.info(`DOCKER_CONFIG=${dir} for this and later steps`)
-  }
+  core.exportVariable('DOCKER_CONFIG', dir) // also sets it for the logins below
+  core.info(`DOCKER_CONFIG=${dir} for this and later steps`)
   return dir
 }
