@@ -3,7 +3,7 @@ import { HttpClient } from '@actions/http-client'
 import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
 
 export interface Request {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'HEAD'
   url: string
   headers?: Record<string, string>
   body?: string

@@ -1,5 +1,6 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
+import { BadReference, parseReferences, type ImageRef } from './reference.js'
 import { CLIS, type Cli } from './registrycli.js'
 
 export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
@@ -39,6 +40,8 @@ export interface Inputs {
   jobSummary: boolean
   /** Output the registry token (masked) for tools with their own login. */
   outputToken: boolean
+  /** Images to check the login can pull, after it; empty: no check. */
+  checkImages: ImageRef[]
 }
 
 export class InputError extends Error {}
@@ -139,6 +142,15 @@ function authInputs(get: (name: string) => string, environment: string): Auth {
   return { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
 }
 
+function checkImages(value: string, registry: string): ImageRef[] {
+  try {
+    return parseReferences(value, registry)
+  } catch (err) {
+    if (err instanceof BadReference) fail('check-images', err.message)
+    throw err
+  }
+}
+
 /** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
 export function parseInputs(get: (name: string) => string): Inputs {
   const environment = host('environment', get('environment') || 'enforce.dev')
@@ -161,6 +173,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     containerCli: containerCli(get('container-cli') || 'auto'),
     jobSummary: bool('job-summary', get('job-summary') || 'true'),
     outputToken: bool('output-token', get('output-token') || 'false'),
+    checkImages: checkImages(get('check-images'), registry),
   }
 }
 

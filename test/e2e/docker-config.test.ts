@@ -106,6 +106,7 @@ describe('docker configs on a shared runner', () => {
 
   it("default settings: one job's post step leaves the other its login, and the last leaves the shared config as found", async () => {
     const { bPull, shared, other } = await twoJobs({})
+    expect(bPull.stderr).toBe('')
     expect(bPull.code).toBe(0)
     expect(shared).toBe(other)
   })
