@@ -122,6 +122,15 @@ describe('one config entry, set and undone', () => {
       expect(entry()).toEqual(USERS)
     })
 
+    it('two jobs with the same credential (one identity, one second): each knows its own entry', () => {
+      writeFileSync(file, '{}')
+      const first = set(file, OURS, keep)
+      const second = set(file, { ...OURS }, keep)
+      expect(restoreEntry(first)).toBe('replaced')
+      expect(entry()).toMatchObject(OURS) // the second job's login stays
+      expect(restoreEntry(second)).toBe('removed')
+    })
+
     it("with nothing there before, no ended run's login comes back", () => {
       writeFileSync(file, '{}')
       const first = set(file, OURS, keep)

@@ -28,7 +28,7 @@ export interface EntryUndo {
   file: string
   section: Section
   key: string
-  /** Fingerprint of the entry written: only that is undone, not a later login's. */
+  /** Fingerprint of the entry written, to know it when a rewrite dropped its mark. */
   wrote: string
   /** The 0600 file holding the entries there before (Kept). */
   kept: string
@@ -135,7 +135,9 @@ function restore(u: EntryUndo, kept: Kept | undefined): Restored {
   const current = entries[u.key]
   const other = keptBy(kept?.previous)
   const back = other && !existsSync(other) ? kept?.original : kept?.previous
-  if (current !== undefined && fingerprint(current) !== u.wrote) {
+  // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
+  const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)
+  if (current !== undefined && !ours) {
     return back !== undefined && fingerprint(current) === fingerprint(back) ? 'restored' : 'replaced'
   }
   if (back !== undefined) {
