@@ -25,7 +25,18 @@ describe('parseInputs', () => {
       containerCli: { auto: true, clis: ['docker', 'podman'] },
       jobSummary: true,
       outputToken: false,
+      checkImages: [],
     })
+  })
+
+  it('takes the images to check, in the registry logged in to', () => {
+    const { checkImages } = parseInputs(
+      from({ identity: ID, registry: 'localhost:5000', 'check-images': 'acme.com/python:3.12\nlocalhost:5000/a/b' }),
+    )
+    expect(checkImages).toEqual([
+      { written: 'acme.com/python:3.12', registry: 'localhost:5000', repository: 'acme.com/python', tag: '3.12', digest: undefined },
+      { written: 'localhost:5000/a/b', registry: 'localhost:5000', repository: 'a/b', tag: 'latest', digest: undefined },
+    ])
   })
 
   it('derives the default audience from the environment and keeps an explicit one', () => {
@@ -134,6 +145,16 @@ describe('parseInputs', () => {
     ['username without password', { username: ID }, /^Input 'password' must hold the pull token/],
     ['username not an identity', { username: 'bob', password: 'p' }, /^Input 'username' must be a Chainguard identity ID/],
     ['multi-line password', { username: ID, password: 'a\nb' }, /^Input 'password' must be a single line/],
+    [
+      'an uppercase image',
+      { identity: ID, 'check-images': 'acme.com/python\nacme.com/Python:3.12' },
+      /^Input 'check-images' has an invalid image reference "acme.com\/Python:3.12": repository names must be lowercase \(expected \[cgr.dev\/\]/,
+    ],
+    [
+      'an image in another registry',
+      { identity: ID, 'check-images': 'localhost:5000/a/b' },
+      /^Input 'check-images' has an invalid image reference "localhost:5000\/a\/b": it names registry localhost:5000, but only cgr.dev/,
+    ],
     ['a 5000-character identity', { identity: 'a'.repeat(5000) }, /^Input 'identity' must be at most 260 characters long, not 5000$/],
     ['an overlong registry', { identity: ID, registry: `${'a.'.repeat(130)}dev` }, /^Input 'registry' must be at most 260 characters long/],
     ['an overlong audience', { identity: ID, audience: 'a'.repeat(261) }, /^Input 'audience' must be at most 260 characters long/],

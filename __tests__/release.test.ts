@@ -1,4 +1,4 @@
-import { assetName, checksumFor, versionFromMetadata } from '../src/release.js'
+import { assetName, checksumFor, toolCacheName, versionFromMetadata } from '../src/release.js'
 
 describe('chainctl release files', () => {
   it.each([
@@ -33,5 +33,17 @@ describe('chainctl release files', () => {
     expect(versionFromMetadata({ version: '../../etc' })).toBeUndefined()
     expect(versionFromMetadata({})).toBeUndefined()
     expect(versionFromMetadata(undefined)).toBeUndefined()
+  })
+
+  it('names the tool cache after the download source, readably and distinctly', () => {
+    const official = toolCacheName('https://dl.enforce.dev/chainctl')
+    expect(official).toMatch(/^chainctl-dl\.enforce\.dev-[0-9a-f]{12}$/)
+    expect(toolCacheName('https://dl.enforce.dev/chainctl')).toBe(official) // stable across runs
+    // Same host, another path: another entry.
+    expect(toolCacheName('https://dl.enforce.dev/mirror/chainctl')).toMatch(/^chainctl-dl\.enforce\.dev-/)
+    expect(toolCacheName('https://dl.enforce.dev/mirror/chainctl')).not.toBe(official)
+    // Only file-name-safe characters, on every OS (no ':' of a port or IPv6 address).
+    expect(toolCacheName('http://[::1]:8080/chainctl')).toMatch(/^chainctl----1--[0-9a-f]{12}$/)
+    expect(toolCacheName('http://localhost:8080/chainctl')).not.toBe(toolCacheName('http://localhost:8081/chainctl'))
   })
 })

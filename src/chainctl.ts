@@ -1,6 +1,6 @@
-// chainctl for later steps: installed through the tool cache, logged in as the identity for the
-// API and the apk and libraries hosts, and HTTP_AUTH for apk tooling on request. Loaded only
-// when `install` is on, so a plain registry login never pays for it.
+// chainctl for later steps: installed through the tool cache and logged in as the identity for
+// the API and the apk and libraries hosts. Loaded only when `install` is on, so a plain registry
+// login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
 import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
@@ -34,10 +34,5 @@ export async function setupChainctl(c: ChainctlInputs, creds: Credentials, logou
   if (logout) remember({ kind: 'chainctl-logout', chainctl: chainctl.path })
   for (const audience of [undefined, c.apkHost, c.librariesHost]) await login(chainctl, c, creds.identity, audience)
   core.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
-  if (c.envAuth) {
-    const token = await creds.tokenFor(c.apkHost)
-    core.exportVariable('HTTP_AUTH', `basic:${c.apkHost}:user:${token}`)
-    core.info(`HTTP_AUTH exported for ${c.apkHost}`)
-  }
   return chainctl
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
 
 export interface Request {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'HEAD'
   url: string
   headers?: Record<string, string>
   body?: string
@@ -43,6 +43,7 @@ export type ClientOptions = Partial<RequestOptions> & { mask?: (secret: string) 
 
 /** A failure no retry can mend: retries spent, a body over the limit, a cancelled request. */
 export class HttpError extends Error {}
+export class BodyTooLargeError extends HttpError {}
 
 const cancelled = (service: string) => new HttpError(`${service} request was cancelled`)
 const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
@@ -123,7 +124,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     const status = res.message.statusCode ?? 0
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
     const tooLarge = () =>
-      new HttpError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
+      new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
     if (Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
     if (opts.sink && status === 200) {

@@ -1,5 +1,6 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
+import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './reference.js'
 import { CLIS, type Cli } from './registrycli.js'
 
 export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
@@ -39,6 +40,8 @@ export interface Inputs {
   jobSummary: boolean
   /** Output the registry token (masked) for tools with their own login. */
   outputToken: boolean
+  /** Images to check the login can pull, after it; empty: no check. */
+  checkImages: ImageRef[]
 }
 
 export class InputError extends Error {}
@@ -51,7 +54,13 @@ const AUDIENCE = /^[\x21-\x7e]{1,256}$/
 
 // Every input's longest sane value: a full DNS name (253) with a port fits the default.
 const DEFAULT_MAX_LENGTH = 260
-const MAX_LENGTH: Record<string, number> = { password: 8192, 'download-url': 2048, 'config-path': 4096, 'docker-config': 4096 }
+const MAX_LENGTH: Record<string, number> = {
+  password: 8192,
+  'download-url': 2048,
+  'config-path': 4096,
+  'docker-config': 4096,
+  'check-images': MAX_IMAGES * 512, // a reference is at most a 255-character name, a tag and a digest
+}
 
 function fail(name: string, expected: string, got?: string): never {
   const shown = got === undefined ? '' : `; got ${JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}...` : got)}`
@@ -143,6 +152,15 @@ function authInputs(get: (name: string) => string, environment: string): Auth {
   return { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
 }
 
+function checkImages(value: string, registry: string): ImageRef[] {
+  try {
+    return parseReferences(value, registry)
+  } catch (err) {
+    if (err instanceof BadReference) fail('check-images', err.message)
+    throw err
+  }
+}
+
 /** `get` with each value's length checked as it is read: an oversized input never reaches a request. */
 function bounded(get: (name: string) => string): (name: string) => string {
   return (name) => {
@@ -176,6 +194,7 @@ export function parseInputs(unbounded: (name: string) => string): Inputs {
     containerCli: containerCli(get('container-cli') || 'auto'),
     jobSummary: bool('job-summary', get('job-summary') || 'true'),
     outputToken: bool('output-token', get('output-token') || 'false'),
+    checkImages: checkImages(get('check-images'), registry),
   }
 }
 

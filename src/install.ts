@@ -1,14 +1,15 @@
 // Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH.
+// against the release's checksums file, cache, and put it on PATH. A cache hit is verified the
+// same way before it is used: on a shared runner another job can write the tool cache.
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
-import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
-import { assetName, checksumFor, ReleaseError, versionFromMetadata } from './release.js'
+import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
 import { DEFAULT_POLICY } from './retry.js'
 
 /** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
@@ -48,6 +49,35 @@ async function downloadTo(url: string, file: string, opts: Partial<RequestOption
   return sha256
 }
 
+/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
+async function publishedSha256(base: string, file: string, version: string, opts: Partial<RequestOptions>): Promise<string> {
+  const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file)
+  if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
+  return expected
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+/**
+ * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
+ * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ */
+async function verifyCached(dir: string, exe: string, expected: Promise<string>, version: string): Promise<void> {
+  const path = join(dir, exe)
+  const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)])
+  if (actual === want) return
+  rmSync(`${dir}.complete`, { force: true }) // first, so tc.find stops returning it
+  rmSync(dir, { recursive: true, force: true })
+  throw new ReleaseError(
+    `The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
+      'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again',
+  )
+}
+
 async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
   if (c.version !== 'latest') return c.version
   const url = `${c.downloadUrl}/latest/metadata.json`
@@ -61,31 +91,28 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
   const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
   const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase()
   const version = await resolveVersion(c, opts)
+  const base = `${c.downloadUrl}/${version}`
+  const tool = toolCacheName(c.downloadUrl)
 
-  const cached = tc.find('chainctl', version, arch)
+  const cached = tc.find(tool, version, arch)
   if (cached) {
+    await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version)
     core.addPath(cached)
     return { version, path: join(cached, exe), fromCache: true }
   }
 
-  const base = `${c.downloadUrl}/${version}`
   core.info(`Downloading chainctl ${version} from ${base}/${file}`)
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
     const path = join(staging, exe)
-    const [actual, checksums] = await Promise.all([
-      downloadTo(`${base}/${file}`, path, opts),
-      fetchOk(`${base}/chainctl_checksums.txt`, opts),
-    ])
-    const expected = checksumFor(checksums.toString(), file)
-    if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
+    const [actual, expected] = await Promise.all([downloadTo(`${base}/${file}`, path, opts), publishedSha256(base, file, version, opts)])
     if (actual !== expected) {
       throw new ReleaseError(
         `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
       )
     }
     chmodSync(path, 0o755)
-    const dir = await tc.cacheFile(path, exe, 'chainctl', version, arch)
+    const dir = await tc.cacheFile(path, exe, tool, version, arch)
     core.addPath(dir)
     return { version, path: join(dir, exe), fromCache: false }
   } finally {

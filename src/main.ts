@@ -1,6 +1,7 @@
 // The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
 import * as core from '@actions/core'
 import { getCredentials } from './credentials.js'
+import { exportHttpAuth } from './envauth.js'
 import type { Installed } from './install.js'
 import { readInputs } from './inputs.js'
 import { loginRegistry } from './login.js'
@@ -21,12 +22,22 @@ async function run(): Promise<void> {
   const login = await timed('login', () => loginRegistry(inputs, creds))
   core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
 
+  // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
+  let digests: Record<string, string> | undefined
+  if (inputs.checkImages.length > 0) {
+    const { checkImages } = await import('./images.js')
+    const puller = { ...creds, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
+    digests = await timed('check', () => checkImages(inputs.checkImages, puller))
+    core.setOutput('digests', JSON.stringify(digests))
+  }
+
   let chainctl: Installed | undefined
   if (inputs.chainctl.install) {
     const { setupChainctl } = await import('./chainctl.js')
     chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
     core.setOutput('chainctl-version', chainctl.version)
   }
+  if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, creds))
 
   core.setOutput('identity', creds.identity)
   core.setOutput('registry', inputs.registry)
@@ -41,6 +52,7 @@ async function run(): Promise<void> {
       expiresAt: creds.expiresAt,
       via: login.via,
       chainctl,
+      digests,
       phases,
     })
   }

@@ -1,4 +1,6 @@
-// Pure facts about chainctl releases: file names per platform and the checksums file.
+// Pure facts about chainctl releases: file names per platform, the checksums file, and the
+// tool-cache name of a download source.
+import { createHash } from 'node:crypto'
 
 const OS: Record<string, string> = { Linux: 'linux', macOS: 'darwin', Windows: 'windows' }
 const ARCH: Record<string, string> = { X64: 'x86_64', ARM64: 'arm64' }
@@ -30,4 +32,14 @@ export function checksumFor(checksums: string, file: string): string | undefined
 export function versionFromMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
   const v = metadata?.version
   return typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) ? v.replace(/^v/, '') : undefined
+}
+
+/**
+ * The tool-cache name for chainctl from `downloadUrl`: chainctl-<host>-<12 hex of the URL's
+ * sha256>. A mirror's binary never serves a job downloading from elsewhere, and the folder still
+ * says where it came from.
+ */
+export function toolCacheName(downloadUrl: string): string {
+  const host = new URL(downloadUrl).hostname.replace(/[^a-z0-9.-]/g, '-')
+  return `chainctl-${host}-${createHash('sha256').update(downloadUrl).digest('hex').slice(0, 12)}`
 }

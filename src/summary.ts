@@ -7,6 +7,8 @@ export interface SummaryFacts {
   expiresAt?: string
   via: string[]
   chainctl?: { version: string; fromCache: boolean }
+  /** Images checked: reference as written -> manifest digest. */
+  digests?: Record<string, string>
   /** Phase name -> milliseconds. */
   phases: Array<[string, number]>
 }
@@ -20,11 +22,12 @@ export async function writeSummary(f: SummaryFacts): Promise<void> {
       ['Logged in with', f.via.join(', ') || 'nothing (no container CLI found)'],
       ['chainctl', f.chainctl ? `${f.chainctl.version} (${f.chainctl.fromCache ? 'from the tool cache' : 'downloaded'})` : 'not installed'],
     ]
-    await core.summary
-      .addHeading('setup-chainctl', 3)
-      .addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
-      .addRaw(`Timings: ${f.phases.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`, true)
-      .write()
+    core.summary.addHeading('setup-chainctl', 3).addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
+    if (f.digests) {
+      const header = ['Image checked', 'Digest'].map((data) => ({ data, header: true }))
+      core.summary.addTable([header, ...Object.entries(f.digests).map(([image, digest]) => [image, `<code>${digest}</code>`])])
+    }
+    await core.summary.addRaw(`Timings: ${f.phases.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`, true).write()
   } catch (err) {
     core.warning(`Could not write the job summary: ${(err as Error).message}`)
   }

@@ -30,7 +30,9 @@ var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/http.ts + 2 modules
 var http = __webpack_require__(1393);
 ;// CONCATENATED MODULE: ./src/release.ts
-// Pure facts about chainctl releases: file names per platform and the checksums file.
+// Pure facts about chainctl releases: file names per platform, the checksums file, and the
+// tool-cache name of a download source.
+
 const OS = { Linux: 'linux', macOS: 'darwin', Windows: 'windows' };
 const ARCH = { X64: 'x86_64', ARM64: 'arm64' };
 class ReleaseError extends Error {
@@ -58,12 +60,22 @@ function versionFromMetadata(metadata) {
     const v = metadata?.version;
     return typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) ? v.replace(/^v/, '') : undefined;
 }
+/**
+ * The tool-cache name for chainctl from `downloadUrl`: chainctl-<host>-<12 hex of the URL's
+ * sha256>. A mirror's binary never serves a job downloading from elsewhere, and the folder still
+ * says where it came from.
+ */
+function toolCacheName(downloadUrl) {
+    const host = new URL(downloadUrl).hostname.replace(/[^a-z0-9.-]/g, '-');
+    return `chainctl-${host}-${(0,external_node_crypto_.createHash)('sha256').update(downloadUrl).digest('hex').slice(0, 12)}`;
+}
 
 // EXTERNAL MODULE: ./src/retry.ts
 var retry = __webpack_require__(9809);
 ;// CONCATENATED MODULE: ./src/install.ts
 // Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH.
+// against the release's checksums file, cache, and put it on PATH. A cache hit is verified the
+// same way before it is used: on a shared runner another job can write the tool cache.
 
 
 
@@ -101,6 +113,33 @@ async function downloadTo(url, file, opts) {
     await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES });
     return sha256;
 }
+/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
+async function publishedSha256(base, file, version, opts) {
+    const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file);
+    if (!expected)
+        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+    return expected;
+}
+async function sha256Of(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/**
+ * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
+ * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ */
+async function verifyCached(dir, exe, expected, version) {
+    const path = (0,external_node_path_.join)(dir, exe);
+    const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err) => `unreadable (${err.code})`)]);
+    if (actual === want)
+        return;
+    (0,external_node_fs_.rmSync)(`${dir}.complete`, { force: true }); // first, so tc.find stops returning it
+    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    throw new ReleaseError(`The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
+        'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again');
+}
 async function resolveVersion(c, opts) {
     if (c.version !== 'latest')
         return c.version;
@@ -115,28 +154,24 @@ async function installChainctl(c, opts = {}) {
     const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
     const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase();
     const version = await resolveVersion(c, opts);
-    const cached = tool_cache/* find */.I6('chainctl', version, arch);
+    const base = `${c.downloadUrl}/${version}`;
+    const tool = toolCacheName(c.downloadUrl);
+    const cached = tool_cache/* find */.I6(tool, version, arch);
     if (cached) {
+        await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version);
         core/* addPath */.fM(cached);
         return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true };
     }
-    const base = `${c.downloadUrl}/${version}`;
     core/* info */.pq(`Downloading chainctl ${version} from ${base}/${file}`);
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
-        const [actual, checksums] = await Promise.all([
-            downloadTo(`${base}/${file}`, path, opts),
-            fetchOk(`${base}/chainctl_checksums.txt`, opts),
-        ]);
-        const expected = checksumFor(checksums.toString(), file);
-        if (!expected)
-            throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
+        const [actual, expected] = await Promise.all([downloadTo(`${base}/${file}`, path, opts), publishedSha256(base, file, version, opts)]);
         if (actual !== expected) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }
         (0,external_node_fs_.chmodSync)(path, 0o755);
-        const dir = await tool_cache/* cacheFile */.NJ(path, exe, 'chainctl', version, arch);
+        const dir = await tool_cache/* cacheFile */.NJ(path, exe, tool, version, arch);
         core/* addPath */.fM(dir);
         return { version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
     }
@@ -148,9 +183,9 @@ async function installChainctl(c, opts = {}) {
 // EXTERNAL MODULE: ./src/state.ts
 var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainctl.ts
-// chainctl for later steps: installed through the tool cache, logged in as the identity for the
-// API and the apk and libraries hosts, and HTTP_AUTH for apk tooling on request. Loaded only
-// when `install` is on, so a plain registry login never pays for it.
+// chainctl for later steps: installed through the tool cache and logged in as the identity for
+// the API and the apk and libraries hosts. Loaded only when `install` is on, so a plain registry
+// login never pays for it.
 
 
 
@@ -178,11 +213,6 @@ async function setupChainctl(c, creds, logout) {
     for (const audience of [undefined, c.apkHost, c.librariesHost])
         await login(chainctl, c, creds.identity, audience);
     core/* info */.pq(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
-    if (c.envAuth) {
-        const token = await creds.tokenFor(c.apkHost);
-        core/* exportVariable */.dN('HTTP_AUTH', `basic:${c.apkHost}:user:${token}`);
-        core/* info */.pq(`HTTP_AUTH exported for ${c.apkHost}`);
-    }
     return chainctl;
 }
 

@@ -1,9 +1,12 @@
 // `npm run bench`: the action's costs on this machine, from one run, in the sandbox namespace.
 // (a) bundle cold start, (b) the main step's OIDC login (install: false), (c) the same flow as a
 // bare curl + jq + docker login script, b/c, (d) chainctl install with a cold and a warm tool
-// cache, (e) bundle sizes and peak memory.
+// cache (a warm hit is verified against the release checksums: one request and a sha256 of the
+// cached file, timed on its own), (e) bundle sizes and peak memory, (f) check-images: 20 images
+// against one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox } from '../sandbox/index.ts'
 import { laterStep, NODE24, ROOT, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
@@ -36,6 +39,22 @@ function timeNode(args: string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
+/** The local part of verifying a warm hit: hashing the cached chainctl (the action fetches the checksums meanwhile). */
+async function hashCached(toolcache: string): Promise<string> {
+  const exe = readdirSync(toolcache, { recursive: true })
+    .map((p) => join(toolcache, String(p)))
+    .find((p) => p.endsWith('/chainctl') && statSync(p).isFile())!
+  const samples: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now()
+    const hash = createHash('sha256')
+    for await (const chunk of createReadStream(exe)) hash.update(chunk as Buffer)
+    hash.digest()
+    samples.push(performance.now() - started)
+  }
+  return `sha256 of the cached ${(statSync(exe).size / 1024 / 1024).toFixed(0)} MiB file: median ${median(samples).toFixed(0)} ms`
+}
+
 const sb = await startSandbox()
 try {
   console.log(`setup-chainctl bench: ${RUNS} runs each, ${execFileSync(NODE24, ['--version']).toString().trim()}, sandbox on loopback\n`)
@@ -61,12 +80,39 @@ try {
   const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50', 'container-cli': 'docker' }
   await measure('(d) pull-token login, no install', () => runStep(fresh(), 'main', { ...pull, install: 'false' }))
   await measure('(d) pull-token login + install, cold tool cache', () => runStep(fresh(), 'main', pull))
-  const warm = fresh()
-  await measure('(d) pull-token login + install, warm tool cache', () => {
+  const warmRun = (toolcache: string, inputs: Record<string, string>) => {
     const j = fresh()
-    j.env.RUNNER_TOOL_CACHE = warm.env.RUNNER_TOOL_CACHE
-    return runStep(j, 'main', pull)
-  })
+    j.env.RUNNER_TOOL_CACHE = toolcache
+    return runStep(j, 'main', inputs)
+  }
+  const warm = fresh().env.RUNNER_TOOL_CACHE
+  await measure('(d) pull-token login + install, warm tool cache', () => warmRun(warm, pull))
+
+  // (f) 20 images in 20 repositories (a token each, the worst case) against one. The check phase
+  // is read from the job summary's timings, so Node's start and the login are not in it. On
+  // loopback it is CPU-bound; with each registry request held 50 ms (a fresh TLS connection's
+  // round trips to a remote registry), it is what a job sees.
+  const images = Array.from({ length: 20 }, (_, i) => `bench/image-${i}:v1`)
+  for (const image of images) await sb.registry.push(image.split(':')[0], 'v1', `${image}\n`)
+  for (const latencyMs of [0, 50]) {
+    sb.registry.latencyMs = latencyMs
+    const checkMs: Record<number, number[]> = { 1: [], 20: [] }
+    for (const n of [1, 20]) {
+      const inputs = { ...pull, install: 'false', 'check-images': images.slice(0, n).join('\n') }
+      await measure(`(f) login + check of ${n} image(s), +${latencyMs} ms/request`, async () => {
+        const j = fresh()
+        const r = await runStep(j, 'main', inputs)
+        checkMs[n].push(Number(/check (\d+) ms/.exec(readFileSync(j.files.summary, 'utf8'))?.[1]))
+        return r
+      })
+      checkMs[n].shift() // the warm-up run
+      console.log(`${`(f) check phase alone, ${n} image(s)`.padEnd(48)} ${stats(checkMs[n])}`)
+    }
+    console.log(
+      `${`(f) check of 20 / check of 1, +${latencyMs} ms/request`.padEnd(48)} ${(median(checkMs[20]) / median(checkMs[1])).toFixed(2)} (goal: under 2)`,
+    )
+  }
+  sb.registry.latencyMs = 0
 
   const sizes = ['main', 'post'].map((step) => {
     const dir = join(ROOT, 'dist', step)
@@ -94,6 +140,9 @@ try {
   }
   sb.downloads.size = 64 * 1024 * 1024
   await measure('(d) install of a 64 MiB chainctl, cold tool cache', () => runStep(fresh(), 'main', { ...pull, version: '0.2.51' }))
+  const warmBig = fresh().env.RUNNER_TOOL_CACHE
+  await measure('(d) install of a 64 MiB chainctl, warm tool cache', () => warmRun(warmBig, { ...pull, version: '0.2.51' }))
+  console.log(`${'(d) of which verifying the hit'.padEnd(48)} ${await hashCached(warmBig)}, plus one checksums request`)
   const bigPeak = await peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.51', logout: 'true' })
   sb.downloads.size = 0
   const loginPeak = await peak({ identity: IDENTITY, install: 'false', logout: 'true' })

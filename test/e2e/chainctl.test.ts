@@ -1,9 +1,10 @@
 // chainctl through the tool cache, against the sandbox's download server and its fake chainctl.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { fileCommands, laterStep, outputs, runStep, type Job } from '../sandbox/runner.ts'
+import { fileCommands, laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
 import { job, leaks, visible } from './helpers.ts'
 
 let sb: Sandbox
@@ -21,9 +22,16 @@ const chainctlCalls = (j: Job) => {
   const log = join(j.dir, 'chainctl-argv.log')
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
 }
-const cacheEntries = (j: Job) => {
-  const dir = join(j.env.RUNNER_TOOL_CACHE, 'chainctl')
-  return existsSync(dir) ? readdirSync(dir) : []
+/** Every chainctl executable in the job's tool cache, as <tool>/<version>/<arch>/chainctl. */
+const cacheEntries = (j: Job) =>
+  readdirSync(j.env.RUNNER_TOOL_CACHE, { recursive: true })
+    .map(String)
+    .filter((p) => /(^|\/)chainctl$/.test(p) && statSync(join(j.env.RUNNER_TOOL_CACHE, p)).isFile())
+/** A job on the same self-hosted runner as `other`: it shares the tool cache. */
+const sameRunner = (other: Job) => {
+  const j = job(sb)
+  j.env.RUNNER_TOOL_CACHE = other.env.RUNNER_TOOL_CACHE
+  return j
 }
 
 describe('chainctl install', () => {
@@ -38,7 +46,10 @@ describe('chainctl install', () => {
       `/chainctl/${LATEST}/chainctl_checksums.txt`,
       `/chainctl/${LATEST}/chainctl_linux_x86_64`,
     ])
-    expect(cacheEntries(j)).toEqual([LATEST])
+    // Keyed on the source too, readably: chainctl-<download host>-<hash of the download URL>.
+    expect(cacheEntries(j)).toEqual([
+      expect.stringMatching(new RegExp(`^chainctl-dl\\.enforce\\.dev-[0-9a-f]{12}/${LATEST}/x64/chainctl$`)),
+    ])
     const later = await laterStep(j, 'chainctl', ['version'])
     expect(later.stdout.trim()).toBe(`GitVersion:    v${LATEST}`)
     expect(chainctlCalls(j)).toEqual([
@@ -55,21 +66,78 @@ describe('chainctl install', () => {
     expect(chainctlCalls(j).join('\n')).not.toMatch(/eyJ/)
   })
 
-  it('installs a pinned version, and a warm tool cache downloads nothing', async () => {
-    const toolcache = job(sb).env.RUNNER_TOOL_CACHE
+  it('installs a pinned version, and a warm tool cache downloads only the checksums to verify the hit', async () => {
     const first = job(sb)
-    first.env.RUNNER_TOOL_CACHE = toolcache
     expect((await runStep(first, 'main', { identity: IDENTITY, version: '0.2.50' })).code).toBe(0)
     expect(sb.downloads.requests).toHaveLength(2)
     sb.downloads.requests.length = 0
 
-    const second = job(sb)
-    second.env.RUNNER_TOOL_CACHE = toolcache
+    const second = sameRunner(first)
     const main = await runStep(second, 'main', { identity: IDENTITY, version: '0.2.50' })
     expect(main.code).toBe(0)
     expect(visible(main)).toContain('chainctl 0.2.50 on PATH (from the tool cache)')
-    expect(sb.downloads.requests).toEqual([])
+    expect(sb.downloads.requests).toEqual(['/chainctl/0.2.50/chainctl_checksums.txt'])
     expect((await laterStep(second, 'chainctl', ['version'])).stdout.trim()).toBe('GitVersion:    v0.2.50')
+  })
+
+  it("never serves a mirror's chainctl to a job using the default download URL", async () => {
+    const mirrored = job(sb)
+    const mirror = { identity: IDENTITY, version: LATEST, 'download-url': 'https://dl.enforce.dev/mirror/chainctl' }
+    expect((await runStep(mirrored, 'main', mirror)).code).toBe(0)
+    expect((await laterStep(mirrored, 'chainctl', ['version'])).stdout.trim()).toBe(`GitVersion:    v${LATEST}-mirror`)
+    await runStep(mirrored, 'post')
+    sb.downloads.requests.length = 0
+
+    const j = sameRunner(mirrored)
+    const main = await runStep(j, 'main', { identity: IDENTITY, version: LATEST })
+    expect(main.code).toBe(0)
+    expect(visible(main)).toContain(`chainctl ${LATEST} on PATH`) // downloaded, not the mirror's from the cache
+    expect(sb.downloads.requests.sort()).toEqual([
+      `/chainctl/${LATEST}/chainctl_checksums.txt`,
+      `/chainctl/${LATEST}/chainctl_linux_x86_64`,
+    ])
+    expect((await laterStep(j, 'chainctl', ['version'])).stdout.trim()).toBe(`GitVersion:    v${LATEST}`)
+    expect(cacheEntries(j)).toHaveLength(2) // each source its own entry
+    await runStep(j, 'post')
+
+    // And the mirror's own jobs still hit theirs.
+    const again = sameRunner(mirrored)
+    expect(visible(await runStep(again, 'main', mirror))).toContain(`chainctl ${LATEST} on PATH (from the tool cache)`)
+    expect((await laterStep(again, 'chainctl', ['version'])).stdout.trim()).toBe(`GitVersion:    v${LATEST}-mirror`)
+  })
+
+  it('fails on a cache hit changed since it was cached, before running it, and drops the entry', async () => {
+    const first = job(sb)
+    expect((await runStep(first, 'main', { identity: IDENTITY, version: '0.2.50' })).code).toBe(0)
+    await runStep(first, 'post')
+    const [entry] = cacheEntries(first)
+    const cached = join(first.env.RUNNER_TOOL_CACHE, entry)
+    // Another job on the runner slips a line into the cached chainctl.
+    writeFileSync(cached, readFileSync(cached, 'utf8').replace('\n', '\ntouch "$RUNNER_TEMP/../tampered-chainctl-ran"\n'))
+    const changed = createHash('sha256').update(readFileSync(cached)).digest('hex')
+    sb.downloads.requests.length = 0
+
+    const j = sameRunner(first)
+    const main = await runStep(j, 'main', { identity: IDENTITY, version: '0.2.50' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(
+      new RegExp(
+        `^::error::The cached chainctl 0\\.2\\.50 at ${cached} does not match chainctl_checksums\\.txt \\(sha256 [0-9a-f]{64}, the file is ${changed}\\): ` +
+          'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again$',
+      ),
+    )
+    expect(sb.downloads.requests).toEqual(['/chainctl/0.2.50/chainctl_checksums.txt'])
+    expect(existsSync(join(j.dir, 'tampered-chainctl-ran'))).toBe(false)
+    expect(chainctlCalls(j)).toEqual([])
+    expect(readFileSync(j.files.path, 'utf8')).toBe('')
+    expect(cacheEntries(j)).toEqual([])
+    expect(existsSync(`${dirname(cached)}.complete`)).toBe(false)
+    await runStep(j, 'post')
+
+    // The next job downloads and verifies it afresh.
+    const next = sameRunner(first)
+    expect(visible(await runStep(next, 'main', { identity: IDENTITY, version: '0.2.50' }))).toContain('chainctl 0.2.50 on PATH')
+    expect((await laterStep(next, 'chainctl', ['version'])).stdout.trim()).toBe('GitVersion:    v0.2.50')
   })
 
   it('rejects a tampered binary, naming the checksum, with nothing cached or on PATH', async () => {
@@ -118,18 +186,30 @@ describe('chainctl install', () => {
 })
 
 describe('env-auth', () => {
-  it('exports HTTP_AUTH for the apk host, masked, only when asked', async () => {
-    const j = job(sb)
-    const main = await runStep(j, 'main', { identity: IDENTITY, 'env-auth': 'true' })
+  /** HTTP_AUTH as later steps get it: an STS token for the apk host, masked before it was exported. */
+  async function expectHttpAuth(j: Job, main: StepResult): Promise<void> {
     expect(main.code).toBe(0)
-    const httpAuth = fileCommands(j.files.env).HTTP_AUTH
-    const m = /^basic:apk\.cgr\.dev:user:(.+)$/.exec(httpAuth)
+    const m = /^basic:apk\.cgr\.dev:user:(.+)$/.exec(fileCommands(j.files.env).HTTP_AUTH ?? '')
     expect(m).not.toBeNull()
     const token = m![1]
+    expect(sb.sts.issued).toContain(token)
     expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())).toMatchObject({ aud: 'apk.cgr.dev', sub: IDENTITY })
     expect(main.stdout).toContain(`::add-mask::${token}`)
     expect(main.stdout.indexOf(`::add-mask::${token}`)).toBeLessThan(main.stdout.indexOf('HTTP_AUTH exported'))
     expect(leaks(sb, j, [main])).toEqual([])
-    expect((await laterStep(j, 'sh', ['-c', 'test -n "$HTTP_AUTH"'])).code).toBe(0)
+    const later = await laterStep(j, 'sh', ['-c', 'test "$HTTP_AUTH" = "basic:apk.cgr.dev:user:$1"', 'sh', token])
+    expect(later.code).toBe(0)
+  }
+
+  it('exports HTTP_AUTH for the apk host, masked, only when asked', async () => {
+    const j = job(sb)
+    await expectHttpAuth(j, await runStep(j, 'main', { identity: IDENTITY, 'env-auth': 'true' }))
+  })
+
+  it('exports HTTP_AUTH with install: false too: it needs only an STS exchange', async () => {
+    const j = job(sb)
+    await expectHttpAuth(j, await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'env-auth': 'true' }))
+    expect(sb.downloads.requests).toEqual([])
+    expect(chainctlCalls(j)).toEqual([])
   })
 })

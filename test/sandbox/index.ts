@@ -73,7 +73,7 @@ export async function startSandbox(opts: Partial<Pick<StsOptions, 'ttl' | 'maxIn
     registry,
     downloads,
     pullToken,
-    secrets: () => [github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, pullToken, ...github.issued, ...sts.issued],
+    secrets: () => [github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, pullToken, ...github.issued, ...sts.issued, ...registry.issued],
     stop: async () => {
       await Promise.all([github.close(), sts.close(), registry.close(), downloads.close()])
     },

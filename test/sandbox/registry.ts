@@ -1,6 +1,9 @@
 // Stand-in for cgr.dev: the real registry (Debian's docker-registry, token auth) behind a small
 // front that serves /token the way cgr.dev does: HTTP Basic `_token:<Chainguard token>` (verified
 // against the STS's keys) or `<identity>:<pull token>`; everything else is proxied to the registry.
+// The front can refuse an account's credentials, and deny it a repository: the token it then
+// grants has no pull, and a request with it is answered 403 DENIED, as cgr.dev answers a pull the
+// identity may not make (docker shows `Head ".../manifests/latest": denied`).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdirSync, openSync, writeFileSync } from 'node:fs'
@@ -14,6 +17,8 @@ import { certDerBase64, read, type Pki } from './pki.ts'
 import { stopProcess } from './runner.ts'
 
 export const SEEDED_IMAGE = 'chainguard/hello'
+/** A second repository, of an organization, with several tags: OCI indexes, as cgr.dev serves. */
+export const SEEDED_TAGS: Record<string, string[]> = { 'acme.com/python': ['3.12', '3.12-dev'] }
 const TOKEN_ISSUER = 'sandbox-cgr-token'
 
 export interface RegistryOptions {
@@ -31,13 +36,31 @@ export interface RegistryOptions {
 export interface TokenRequest {
   account: string
   ok: boolean
+  /** The scopes asked for, e.g. repository:acme.com/python:pull. */
+  scopes: string[]
+  /** The token handed out, if any. */
+  token?: string
 }
 
 export interface Registry extends Running {
   backend: string
   tokenRequests: TokenRequest[]
+  /** Every registry token /token handed out, for leak scans. */
+  issued: string[]
+  /** Requests to /v2/, with the Accept header sent. */
+  requests: Array<{ method: string; path: string; accept: string }>
+  /** Accounts whose credentials /token refuses (a deleted identity, a revoked pull token). */
+  refused: Set<string>
+  /** Repositories an account may not pull (no role, or an organization not entitled to them). */
+  denied: Array<{ account: string; repository: string }>
+  /** Hold every request to the front this long: the round trips to a remote registry. */
+  latencyMs: number
+  /** Pushes an image made of `content` as repository:tag; returns its manifest digest. */
+  push(repository: string, tag: string, content: string, format?: ImageFormat): Promise<string>
   process: ChildProcess
 }
+
+export type ImageFormat = 'docker' | 'oci-index'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -116,11 +139,18 @@ auth:
   exited.catch(() => undefined)
 
   const tokenRequests: TokenRequest[] = []
-  const running = await serve((req, res, body) => {
+  const issued: string[] = []
+  const requests: Registry['requests'] = []
+  const refused = new Set<string>()
+  const denied: Registry['denied'] = []
+  const running = await serve(async (req, res, body) => {
+    if (self.latencyMs) await new Promise((r) => setTimeout(r, self.latencyMs))
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/token') {
-      const account = authenticate(req.headers.authorization, o)
-      tokenRequests.push({ account: url.searchParams.get('account') ?? '', ok: account !== undefined })
+      const authenticated = authenticate(req.headers.authorization, o)
+      const account = authenticated !== undefined && !refused.has(authenticated) ? authenticated : undefined
+      const scopes = url.searchParams.getAll('scope')
+      tokenRequests.push({ account: url.searchParams.get('account') ?? '', ok: account !== undefined, scopes })
       if (!account)
         return json(
           res,
@@ -128,17 +158,25 @@ auth:
           { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
           { 'WWW-Authenticate': `Basic realm="${o.service}"` },
         )
-      const access = url.searchParams.getAll('scope').map((scope) => {
+      const access = scopes.map((scope) => {
         const [type, name, actions] = scope.split(':')
-        return { type, name, actions: actions.split(',').filter((a) => a === 'pull') }
+        const allowed = !denied.some((d) => d.account === account && d.repository === name)
+        return { type, name, actions: actions.split(',').filter((a) => a === 'pull' && allowed) }
       })
       const token = registryToken(signer, o.service, account, access)
+      issued.push(token)
+      tokenRequests[tokenRequests.length - 1].token = token
       return json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() })
     }
+    requests.push({ method: req.method ?? '', path: url.pathname, accept: req.headers.accept ?? '' })
     const proxied = request(
       `${backend}${req.url}`,
       { method: req.method, headers: { ...req.headers, 'x-forwarded-proto': where.tls ? 'https' : 'http' } },
       (up) => {
+        if (up.statusCode === 401 && String(up.headers['www-authenticate']).includes('error="insufficient_scope"')) {
+          up.resume()
+          return json(res, 403, { errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] })
+        }
         res.writeHead(up.statusCode ?? 502, up.headers)
         up.pipe(res)
       },
@@ -159,53 +197,102 @@ auth:
       )
     : undefined
 
-  await seed(backend, signer, o.service)
-  return {
+  const push = (repository: string, tag: string, content: string, format: ImageFormat = 'docker') =>
+    pushImage(
+      backend,
+      registryToken(signer, o.service, 'sandbox-seeder', [{ type: 'repository', name: repository, actions: ['pull', 'push'] }]),
+      {
+        repository,
+        tag,
+        content,
+        format,
+      },
+    )
+  await push(SEEDED_IMAGE, 'latest', 'Hello from the setup-chainctl sandbox\n')
+  for (const tag of SEEDED_TAGS['acme.com/python']) await push('acme.com/python', tag, `python ${tag}\n`, 'oci-index')
+  const self: Registry = {
     ...running,
+    latencyMs: 0,
     backend,
     tokenRequests,
+    issued,
+    requests,
+    refused,
+    denied,
+    push,
     process: child,
     close: async () => {
       await Promise.all([running.close(), redirect?.close()])
       await stopProcess(child)
     },
   }
+  return self
 }
 
-/** Pushes a tiny one-layer image as chainguard/hello:latest straight to the backend. */
-async function seed(backend: string, signer: Signer, service: string): Promise<void> {
-  const token = registryToken(signer, service, 'sandbox-seeder', [{ type: 'repository', name: SEEDED_IMAGE, actions: ['pull', 'push'] }])
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
+
+/**
+ * Pushes a tiny one-layer image straight to the backend: a docker v2 manifest, or an OCI index
+ * over one linux/amd64 OCI manifest. Returns the digest of what the tag names.
+ */
+async function pushImage(
+  backend: string,
+  token: string,
+  image: { repository: string; tag: string; content: string; format: ImageFormat },
+): Promise<string> {
   const auth = { Authorization: `Bearer ${token}` }
-  const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-  const tar = tarFile('hello.txt', 'Hello from the setup-chainctl sandbox\n')
+  const oci = image.format === 'oci-index'
+  const tar = tarFile('hello.txt', image.content)
   const layer = gzipSync(tar)
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
       os: 'linux',
       config: { Cmd: ['/hello.txt'] },
-      rootfs: { type: 'layers', diff_ids: [digest(tar)] },
+      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
     }),
   )
   for (const blob of [layer, config]) {
-    const start = await fetch(`${backend}/v2/${SEEDED_IMAGE}/blobs/uploads/`, { method: 'POST', headers: auth })
+    const start = await fetch(`${backend}/v2/${image.repository}/blobs/uploads/`, { method: 'POST', headers: auth })
     const location = new URL(start.headers.get('location') ?? '', backend)
-    location.searchParams.set('digest', digest(blob))
+    location.searchParams.set('digest', sha256(blob))
     const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: blob })
     if (put.status !== 201) throw new Error(`seeding blob failed: HTTP ${put.status} ${await put.text()}`)
   }
+  const putManifest = async (ref: string, manifest: { mediaType: string }) => {
+    const body = Buffer.from(JSON.stringify(manifest))
+    const put = await fetch(`${backend}/v2/${image.repository}/manifests/${ref}`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': manifest.mediaType },
+      body,
+    })
+    if (put.status !== 201) throw new Error(`seeding manifest failed: HTTP ${put.status} ${await put.text()}`)
+    return { digest: sha256(body), size: body.length, mediaType: manifest.mediaType }
+  }
   const manifest = {
     schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digest(config) },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digest(layer) }],
+    mediaType: oci ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: oci ? 'application/vnd.oci.image.config.v1+json' : 'application/vnd.docker.container.image.v1+json',
+      size: config.length,
+      digest: sha256(config),
+    },
+    layers: [
+      {
+        mediaType: oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        size: layer.length,
+        digest: sha256(layer),
+      },
+    ],
   }
-  const put = await fetch(`${backend}/v2/${SEEDED_IMAGE}/manifests/latest`, {
-    method: 'PUT',
-    headers: { ...auth, 'Content-Type': manifest.mediaType },
-    body: JSON.stringify(manifest),
-  })
-  if (put.status !== 201) throw new Error(`seeding manifest failed: HTTP ${put.status} ${await put.text()}`)
+  if (!oci) return (await putManifest(image.tag, manifest)).digest
+  const platform = await putManifest(sha256(Buffer.from(JSON.stringify(manifest))), manifest)
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ ...platform, platform: { architecture: 'amd64', os: 'linux' } }],
+  }
+  return (await putManifest(image.tag, index)).digest
 }
 
 /** A ustar archive holding one regular file. */

@@ -1,0 +1,192 @@
+// The image check client against a small registry on loopback: the answers the sandbox's real
+// registry never gives (Basic auth, no auth, no Docker-Content-Digest, outages) and the request counts.
+import { jest } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { checkImages, ImageCheckError, MANIFEST_TYPES, type CheckOptions, type PullLogin } from '../src/images.js'
+import { parseReferences } from '../src/reference.js'
+import { DEFAULT_POLICY } from '../src/retry.js'
+
+const fast = { ...DEFAULT_POLICY, baseMs: 10, capMs: 50, timeoutMs: 1000, deadlineMs: 3000 }
+const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}')
+const DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}`
+
+interface Stub {
+  /** How /v2/ challenges: a WWW-Authenticate value, or '' for none (200). */
+  challenge: string
+  /** Send Docker-Content-Digest on HEAD. */
+  digestHeader: boolean
+  manifest: Buffer
+  /** Statuses to answer the next requests with, before the normal answers. */
+  faults: number[]
+  /** Hold each HEAD this long. */
+  delayMs: number
+  log: string[]
+  inFlight: number
+  maxInFlight: number
+}
+
+let server: Server
+let origin: string
+let stub: Stub
+let registry: string
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', origin)
+  stub.log.push(`${req.method} ${url.pathname}${url.search} ${req.headers.authorization?.split(' ')[0] ?? '-'}`)
+  const fault = stub.faults.shift()
+  if (fault) return void res.writeHead(fault).end()
+  if (url.pathname === '/v2/') {
+    if (!stub.challenge) return void res.writeHead(200).end('{}')
+    return void res.writeHead(401, { 'WWW-Authenticate': stub.challenge }).end()
+  }
+  if (url.pathname === '/token')
+    return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"access_token":"registry-token-123"}')
+  if (req.method === 'HEAD') {
+    stub.inFlight++
+    stub.maxInFlight = Math.max(stub.maxInFlight, stub.inFlight)
+    setTimeout(() => {
+      stub.inFlight--
+      res.writeHead(200, stub.digestHeader ? { 'Docker-Content-Digest': DIGEST } : {}).end()
+    }, stub.delayMs)
+    return
+  }
+  res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(stub.manifest)
+}
+
+beforeAll(async () => {
+  server = createServer(handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  origin = `http://${registry}`
+})
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterEach(() => jest.restoreAllMocks())
+beforeEach(() => {
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
+  stub = {
+    challenge: `Bearer realm="${origin}/token",service="test"`,
+    digestHeader: true,
+    manifest: MANIFEST,
+    faults: [],
+    delayMs: 0,
+    log: [],
+    inFlight: 0,
+    maxInFlight: 0,
+  }
+})
+
+const login = (): PullLogin => ({ registry, identity: 'ab/cd', username: '_token', secret: 'login-secret', pullToken: false })
+const masked: string[] = []
+const retries: string[] = []
+const run = (list: string, opts: CheckOptions = {}) =>
+  checkImages(parseReferences(list, registry), login(), {
+    origin,
+    policy: fast,
+    mask: (s) => masked.push(s),
+    onRetry: (m) => retries.push(m),
+    ...opts,
+  })
+const failure = (list: string, opts: CheckOptions = {}) =>
+  run(list, opts).then(
+    () => {
+      throw new Error('the check passed')
+    },
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(ImageCheckError)
+      return (err as Error).message
+    },
+  )
+
+it('asks for the challenge once, a token once per repository, and HEADs every manifest', async () => {
+  const digests = await run('a/x:1\na/x:2\nb/y')
+  expect(digests).toEqual({ 'a/x:1': DIGEST, 'a/x:2': DIGEST, 'b/y': DIGEST })
+  expect(stub.log.filter((l) => l.startsWith('GET /v2/ '))).toHaveLength(1)
+  expect(stub.log.filter((l) => l.startsWith('GET /token')).sort()).toEqual([
+    'GET /token?service=test&scope=repository%3Aa%2Fx%3Apull Basic',
+    'GET /token?service=test&scope=repository%3Ab%2Fy%3Apull Basic',
+  ])
+  expect(stub.log.filter((l) => l.startsWith('HEAD')).sort()).toEqual([
+    'HEAD /v2/a/x/manifests/1 Bearer',
+    'HEAD /v2/a/x/manifests/2 Bearer',
+    'HEAD /v2/b/y/manifests/latest Bearer',
+  ])
+  expect(masked).toContain('registry-token-123')
+  expect(MANIFEST_TYPES.split(', ')).toHaveLength(4)
+})
+
+it('checks 20 images at once, and never more than `concurrency`', async () => {
+  stub.delayMs = 50
+  const list = Array.from({ length: 20 }, (_, i) => `a/x:${i}`).join('\n')
+  await run(list)
+  expect(stub.maxInFlight).toBe(20)
+  stub.maxInFlight = 0
+  await run(list, { concurrency: 8 })
+  expect(stub.maxInFlight).toBe(8)
+})
+
+it('sends the login as Basic to a registry that asks for it, and nothing to one that asks for nothing', async () => {
+  stub.challenge = 'Basic realm="registry"'
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(stub.log.slice(1)).toEqual(['HEAD /v2/a/x/manifests/latest Basic'])
+  stub.challenge = ''
+  stub.log.length = 0
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(stub.log).toEqual(['GET /v2/ -', 'HEAD /v2/a/x/manifests/latest -'])
+})
+
+it('hashes the manifest when HEAD brings no Docker-Content-Digest, within a size cap', async () => {
+  stub.digestHeader = false
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(stub.log.at(-1)).toBe('GET /v2/a/x/manifests/latest Bearer')
+  stub.manifest = Buffer.alloc(4 * 1024 * 1024 + 1, ' ')
+  expect(await failure('a/x')).toMatch(
+    /a\/x: unexpected answer: .* answered a manifest larger than 4 MiB after a HEAD without Docker-Content-Digest$/,
+  )
+})
+
+it('refuses a manifest whose digest is not the one asked for', async () => {
+  const other = `sha256:${'1'.repeat(64)}`
+  expect(await failure(`a/x@${other}`)).toMatch(new RegExp(`a/x@${other}: unexpected answer: .* served manifest ${DIGEST} for ${other}$`))
+})
+
+it('never sends the login in the clear to a realm on another host', async () => {
+  stub.challenge = 'Bearer realm="http://elsewhere.example/token",service="test"'
+  expect(await failure('a/x\nb/y')).toBe(
+    [
+      `2 of 2 image(s) cannot be pulled from ${registry} as ab/cd:`,
+      "  a/x: unexpected answer: the token realm http://elsewhere.example is not https: the login's credentials are not sent there",
+      "  b/y: unexpected answer: the token realm http://elsewhere.example is not https: the login's credentials are not sent there",
+    ].join('\n'),
+  )
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toEqual([])
+})
+
+it('retries 5xx, logging each retry, then reports the registry unreachable', async () => {
+  stub.faults.push(503, 503)
+  retries.length = 0
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(retries).toEqual([
+    expect.stringMatching(new RegExp(`^${registry} answered HTTP 503; retry 1/4 in`)),
+    expect.stringMatching(/retry 2\/4/),
+  ])
+  stub.faults.push(...Array(5).fill(503))
+  expect(await failure('a/x')).toBe(
+    `1 of 1 image(s) cannot be pulled from ${registry} as ab/cd:\n  a/x: registry unreachable: ${registry} answered HTTP 503 after retries`,
+  )
+})
+
+it('reports a registry that does not answer as unreachable, once for all images', async () => {
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise((resolve) => closed.close(resolve))
+  const message = await failure('a/x\nb/y', { origin: `http://127.0.0.1:${port}` })
+  const lines = message.split('\n')
+  expect(lines).toHaveLength(3)
+  expect(lines[1]).toMatch(
+    new RegExp(`^ {2}a/x: registry unreachable: ${registry} request failed \\(ECONNREFUSED\\) after \\d attempt\\(s\\) in \\d+\\.\\ds$`),
+  )
+  expect(lines[2].replace('b/y', 'a/x')).toBe(lines[1])
+})

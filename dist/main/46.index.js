@@ -1,0 +1,283 @@
+export const id = 46;
+export const ids = [46];
+export const modules = {
+
+/***/ 8046:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  checkImages: () => (/* binding */ checkImages)
+});
+
+// UNUSED EXPORTS: ImageCheckError, MANIFEST_TYPES
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
+var core = __webpack_require__(6058);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/http.ts + 2 modules
+var http = __webpack_require__(1393);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/reference.ts
+var reference = __webpack_require__(8286);
+;// CONCATENATED MODULE: ./src/pullfailure.ts
+// Pure: why an image cannot be pulled, from what the registry answered, in words a user can act on.
+
+
+
+/** A WWW-Authenticate challenge such as `Bearer realm="https://cgr.dev/token",service="cgr.dev"`. */
+function parseChallenge(header) {
+    const [, scheme = '', rest = ''] = /^\s*([A-Za-z]+)(.*)$/s.exec(header) ?? [];
+    const params = {};
+    for (const m of rest.matchAll(/([A-Za-z_]+)=(?:"([^"]*)"|([^,\s]*))/g))
+        params[m[1].toLowerCase()] = m[2] ?? m[3];
+    return { scheme: scheme.toLowerCase(), params };
+}
+/** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */
+function answer(status, body = '') {
+    const first = (0,http/* jsonObject */.o$)(body)?.errors?.[0];
+    if (typeof first?.code !== 'string')
+        return `HTTP ${status}`;
+    return `HTTP ${status} ${(0,errors/* oneLine */.TN)(first.code, 40)}${typeof first.message === 'string' ? `: ${(0,errors/* oneLine */.TN)(first.message, 120)}` : ''}`;
+}
+const retriable = (status) => status === 429 || status >= 500;
+function tokenRefused(who, what) {
+    const detail = who.pullToken
+        ? `${who.registry} does not accept the pull token of ${who.identity} (${what}): it may have expired or been deleted; make a new one with chainctl auth configure-docker --pull-token`
+        : `${who.registry} does not accept the Chainguard token of identity ${who.identity} (${what}): check that the identity still exists`;
+    return { kind: 'token refused', detail };
+}
+function denied(image, who, what) {
+    const org = (0,reference/* organizationOf */.d1)(image.repository);
+    const check = org
+        ? `check that it has the registry.pull role in organization ${org}, and that ${org} is entitled to ${image.repository.slice(org.length + 1)}`
+        : "check its registry.pull role and the organization's entitlements";
+    return { kind: 'denied', detail: `${who.identity} may not pull ${image.repository} (${what}): ${check}` };
+}
+/** The answer to GET /v2/, when it is neither 200 nor a challenge this check can answer. */
+function challengeFailure(status, scheme, who) {
+    if (retriable(status))
+        return { kind: 'registry unreachable', detail: `${who.registry} answered HTTP ${status} after retries` };
+    const challenge = scheme ? `a ${scheme} challenge` : 'no challenge';
+    return {
+        kind: 'unexpected answer',
+        detail: `${who.registry}/v2/ answered HTTP ${status} with ${challenge}: not a registry this check can speak to`,
+    };
+}
+/** The token endpoint's answer to a request for the image's pull scope, when it is not a token. */
+function tokenFailure(status, body, image, who) {
+    if (status === 401)
+        return tokenRefused(who, answer(status, body));
+    if (status === 403)
+        return denied(image, who, answer(status, body));
+    if (retriable(status))
+        return { kind: 'registry unreachable', detail: `the token endpoint answered ${answer(status, body)} after retries` };
+    return { kind: 'unexpected answer', detail: `the token endpoint answered ${answer(status, body)}` };
+}
+/**
+ * The manifest's answer, when it is not the manifest. `repositoryKnown` tells a 404's two causes
+ * apart (from the repository's tag list); undefined when that could not be learnt.
+ */
+function manifestFailure(status, wwwAuthenticate, repositoryKnown, image, who) {
+    const error = parseChallenge(wwwAuthenticate).params.error;
+    const what = `HTTP ${status}${error ? ` ${error}` : status === 403 ? ' DENIED' : ''}`;
+    // A 401 on a token just issued: either the registry rejects the token itself, or it lacks pull.
+    if (status === 401 && error === 'invalid_token')
+        return tokenRefused(who, what);
+    if (status === 401 || status === 403)
+        return denied(image, who, what);
+    if (status === 404) {
+        const org = (0,reference/* organizationOf */.d1)(image.repository);
+        const added = org ? `, and that it has been added to organization ${org}` : '';
+        if (repositoryKnown === false) {
+            return { kind: 'not found', detail: `no repository ${image.repository} on ${who.registry} (NAME_UNKNOWN): check the name${added}` };
+        }
+        if (repositoryKnown) {
+            const missing = image.digest ? `no manifest ${image.digest}` : `no tag ${image.tag}`;
+            const list = `crane ls ${who.registry}/${image.repository} lists its tags`;
+            return {
+                kind: 'not found',
+                detail: `${image.repository} has ${missing} (MANIFEST_UNKNOWN): check the ${image.digest ? 'digest' : 'tag'}; ${list}`,
+            };
+        }
+        return { kind: 'not found', detail: `no such repository or tag on ${who.registry} (HTTP 404): check the name${added}` };
+    }
+    if (retriable(status))
+        return { kind: 'registry unreachable', detail: `${who.registry} answered HTTP ${status} after retries` };
+    return { kind: 'unexpected answer', detail: `${who.registry} answered HTTP ${status} for the manifest` };
+}
+/** The step's error: every image that cannot be pulled, one line each. */
+function describeFailures(failed, total, who) {
+    const lines = failed.map(([image, f]) => `  ${image.written}: ${f.kind}: ${f.detail}`);
+    return [`${failed.length} of ${total} image(s) cannot be pulled from ${who.registry} as ${who.identity}:`, ...lines].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/images.ts
+// Checks, right after the login, that it can pull each image the job names, the way a pull
+// starts: the registry's challenge, a token for the repository's pull scope with the login's own
+// credentials, then HEAD on the manifest. Returns each image's manifest digest.
+
+
+
+
+
+/** What a pull accepts: OCI index and manifest, docker manifest list and v2 manifest. */
+const MANIFEST_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+/** distribution's own limit on the size of a manifest. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+class ImageCheckError extends Error {
+}
+/** Ends one image's check with a failure. */
+class Failed extends Error {
+    failure;
+    constructor(failure) {
+        super(failure.detail);
+        this.failure = failure;
+    }
+}
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachAtOnce(items, limit, work) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await work(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+function failureOf(err) {
+    if (err instanceof Failed)
+        return err.failure;
+    if (err instanceof http/* HttpError */.j$)
+        return { kind: 'registry unreachable', detail: err.message };
+    return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) };
+}
+/** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
+async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+    const request = (method, url, headers, sink, maxBytes) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes });
+    const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
+    // Once per registry: how it wants to be authenticated.
+    let challenge;
+    const fetchChallenge = async () => {
+        const res = await request('GET', `${origin}/v2/`, {});
+        if (res.status === 200)
+            return { scheme: 'none' };
+        const { scheme, params } = parseChallenge(String(res.headers['www-authenticate'] ?? ''));
+        if (res.status !== 401 || (scheme === 'bearer' && !params.realm) || (scheme !== 'bearer' && scheme !== 'basic')) {
+            throw new Failed(challengeFailure(res.status, scheme, login));
+        }
+        if (scheme === 'basic')
+            return { scheme };
+        const realm = new URL(params.realm);
+        // The login's credentials go to the realm: never in the clear to another host.
+        if (realm.protocol !== 'https:' && realm.origin !== new URL(origin).origin) {
+            throw new Failed({
+                kind: 'unexpected answer',
+                detail: `the token realm ${realm.origin} is not https: the login's credentials are not sent there`,
+            });
+        }
+        return { scheme, realm, service: params.service };
+    };
+    // Once per repository, as a pull asks: a token for its pull scope.
+    const auth = new Map();
+    const fetchAuth = async (image) => {
+        const c = await (challenge ??= fetchChallenge());
+        if (c.scheme === 'none')
+            return {};
+        if (c.scheme === 'basic')
+            return { Authorization: basic };
+        const url = new URL(c.realm);
+        if (c.service)
+            url.searchParams.set('service', c.service);
+        url.searchParams.set('scope', `repository:${image.repository}:pull`);
+        const res = await request('GET', url.toString(), { Authorization: basic, Accept: 'application/json' });
+        if (res.status !== 200)
+            throw new Failed(tokenFailure(res.status, (0,http/* text */.Qq)(res), image, login));
+        const reply = (0,http/* jsonObject */.o$)((0,http/* text */.Qq)(res));
+        const token = reply?.token ?? reply?.access_token;
+        if (typeof token !== 'string' || !token)
+            throw new Failed({ kind: 'unexpected answer', detail: 'the token endpoint answered HTTP 200 without a token' });
+        mask(token);
+        return { Authorization: `Bearer ${token}` };
+    };
+    const authFor = (image) => {
+        if (!auth.has(image.repository))
+            auth.set(image.repository, fetchAuth(image));
+        return auth.get(image.repository);
+    };
+    // A 404's two causes: the tag list answers for the repository.
+    const repositoryKnown = async (image, headers) => {
+        const res = await request('GET', `${origin}/v2/${image.repository}/tags/list?n=1`, headers);
+        return res.status === 200 ? true : res.status === 404 ? false : undefined;
+    };
+    // Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes.
+    const hashManifest = async (url, headers) => {
+        let digest;
+        const hashing = async (body) => {
+            const hash = (0,external_node_crypto_.createHash)('sha256');
+            for await (const chunk of body)
+                hash.update(chunk);
+            digest = `sha256:${hash.digest('hex')}`;
+        };
+        const res = await request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
+            if (!(err instanceof http/* BodyTooLargeError */.Au))
+                throw err;
+            throw new Failed({
+                kind: 'unexpected answer',
+                detail: `${login.registry} answered a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB after a HEAD without Docker-Content-Digest`,
+            });
+        });
+        if (digest)
+            return digest;
+        throw new Failed({
+            kind: 'unexpected answer',
+            detail: `${login.registry} answered HTTP ${res.status} to a GET after a HEAD without Docker-Content-Digest`,
+        });
+    };
+    const digestOf = async (image) => {
+        const headers = { ...(await authFor(image)), Accept: MANIFEST_TYPES };
+        const url = `${origin}/v2/${image.repository}/manifests/${(0,reference/* manifestRef */.rx)(image)}`;
+        const res = await request('HEAD', url, headers);
+        if (res.status !== 200) {
+            const known = res.status === 404 ? await repositoryKnown(image, headers) : undefined;
+            throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, login));
+        }
+        const header = String(res.headers['docker-content-digest'] ?? '');
+        const digest = DIGEST.test(header) ? header : await hashManifest(url, headers);
+        if (image.digest && digest !== image.digest) {
+            throw new Failed({ kind: 'unexpected answer', detail: `${login.registry} served manifest ${digest} for ${image.digest}` });
+        }
+        return digest;
+    };
+    core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
+    const digests = new Map();
+    const failed = new Map();
+    await eachAtOnce(images, concurrency, async (image) => {
+        try {
+            digests.set(image, await digestOf(image));
+        }
+        catch (err) {
+            failed.set(image, failureOf(err));
+        }
+    });
+    if (failed.size > 0) {
+        const inOrder = images.filter((i) => failed.has(i)).map((i) => [i, failed.get(i)]);
+        throw new ImageCheckError(describeFailures(inOrder, images.length, login));
+    }
+    for (const image of images)
+        core/* info */.pq(`  ${image.written}: ${digests.get(image)}`);
+    return Object.fromEntries(images.map((i) => [i.written, digests.get(i)]));
+}
+
+
+/***/ })
+
+};
