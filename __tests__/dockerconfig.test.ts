@@ -1,10 +1,18 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { dockerConfigDir, isolateDockerConfig, registryOnlyConfig, updateDockerConfig, DockerConfigError } from '../src/dockerconfig.js'
+import {
+  dockerConfigDir,
+  loadConfig,
+  realFile,
+  registryOnlyConfig,
+  saveConfig,
+  storedEntry,
+  withLock,
+  writeSecretFile,
+} from '../src/dockerconfig.js'
 
 const dir = () => mkdtempSync(join(tmpdir(), 'dockercfg-'))
-const mode = (path: string) => statSync(path).mode & 0o777
 
 describe('docker config files', () => {
   it('finds the folder docker reads', () => {
@@ -12,43 +20,62 @@ describe('docker config files', () => {
     expect(dockerConfigDir({ HOME: '/h' })).toBe('/h/.docker')
   })
 
-  it("keeps the file's own indentation and trailing newline, and mode 0600", () => {
+  it("writes a config back in the file's own indentation and trailing newline, atomically, with the mode given", () => {
     const d = dir()
     const file = join(d, 'config.json')
     writeFileSync(file, '{\n  "auths": {\n    "ghcr.io": {}\n  }\n}\n', { mode: 0o644 })
-    updateDockerConfig(file, (c) => (c.credHelpers = { 'cgr.dev': 'x' }))
+    const loaded = loadConfig(file)
+    loaded.config.credHelpers = { 'cgr.dev': 'x' }
+    saveConfig(file, loaded, 0o600)
     expect(readFileSync(file, 'utf8')).toBe('{\n  "auths": {\n    "ghcr.io": {}\n  },\n  "credHelpers": {\n    "cgr.dev": "x"\n  }\n}\n')
-    expect(mode(file)).toBe(0o600)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(readdirSync(d)).toEqual(['config.json']) // no temp file left
+    writeSecretFile(file, '{}', 0o640)
+    expect(statSync(file).mode & 0o777).toBe(0o640)
   })
 
-  it('creates a missing config, docker-style', () => {
-    const file = join(dir(), 'sub', 'config.json')
-    updateDockerConfig(file, (c) => (c.credHelpers = { 'cgr.dev': 'x' }))
-    expect(readFileSync(file, 'utf8')).toBe('{\n\t"credHelpers": {\n\t\t"cgr.dev": "x"\n\t}\n}')
-  })
-
-  it('refuses to rewrite a config it cannot read, leaving it as it was', () => {
+  it('reads a missing config as empty, docker-style, and refuses one it cannot read', () => {
+    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', newline: '' })
     const file = join(dir(), 'config.json')
     writeFileSync(file, '{ not json')
-    expect(() => updateDockerConfig(file, () => undefined)).toThrow(DockerConfigError)
-    expect(readFileSync(file, 'utf8')).toBe('{ not json')
+    expect(() => loadConfig(file)).toThrow(`${file} is not valid JSON; fix or remove it`)
+    writeFileSync(file, '[]')
+    expect(() => loadConfig(file)).toThrow(`${file} is not a JSON object`)
   })
 
-  it('isolates a config without its shared credsStore', () => {
-    const from = dir()
-    const to = join(dir(), 'iso')
-    writeFileSync(
-      join(from, 'config.json'),
-      JSON.stringify({ auths: { a: { auth: 'x' } }, credsStore: 'pass', credHelpers: { b: 'ecr-login' } }),
-    )
-    expect(isolateDockerConfig(from, to)).toBe('pass')
-    expect(JSON.parse(readFileSync(join(to, 'config.json'), 'utf8'))).toEqual({
-      auths: { a: { auth: 'x' } },
-      credHelpers: { b: 'ecr-login' },
-    })
-    expect(mode(join(to, 'config.json'))).toBe(0o600)
-    expect(isolateDockerConfig(dir(), join(dir(), 'empty'))).toBeUndefined()
+  it('finds the real file behind symbolic links, as docker does, dangling ones too', () => {
+    const d = dir()
+    mkdirSync(join(d, 'dotfiles'))
+    writeFileSync(join(d, 'dotfiles', 'docker.json'), '{}')
+    symlinkSync('../dotfiles/docker.json', join(d, 'dotfiles', 'link1'))
+    symlinkSync(join(d, 'dotfiles', 'link1'), join(d, 'config.json'))
+    expect(realFile(join(d, 'config.json'))).toBe(join(d, 'dotfiles', 'docker.json'))
+    symlinkSync(join(d, 'elsewhere', 'c.json'), join(d, 'dangling.json'))
+    expect(realFile(join(d, 'dangling.json'))).toBe(join(d, 'elsewhere', 'c.json'))
+    expect(realFile(join(d, 'plain.json'))).toBe(join(d, 'plain.json'))
+    symlinkSync(join(d, 'loop'), join(d, 'loop'))
+    expect(() => realFile(join(d, 'loop'))).toThrow(/too many levels of symbolic links/)
+    expect(lstatSync(join(d, 'config.json')).isSymbolicLink()).toBe(true)
+  })
+
+  it('reads the credential a CLI stored, nothing else', () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': { auth: 'YTpi' }, 'x.io': {}, 'y.io': { identitytoken: 't' } } }))
+    expect(storedEntry(file, 'cgr.dev')).toEqual({ auth: 'YTpi' })
+    expect(storedEntry(file, 'x.io')).toBeUndefined() // docker's marker for a credential kept in a store
+    expect(storedEntry(file, 'y.io')).toEqual({ identitytoken: 't' })
+    expect(storedEntry(file, 'z.io')).toBeUndefined()
+  })
+
+  it('changes a file under a lock of its own, and takes over a lock left by a killed run', () => {
+    const file = join(dir(), 'config.json')
+    expect(withLock(file, () => existsSync(`${file}.setup-chainctl-lock`))).toBe(true)
+    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
+    mkdirSync(`${file}.setup-chainctl-lock`) // held, and never released
+    const started = Date.now()
+    expect(withLock(file, () => 'changed')).toBe('changed')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
   })
 
   it('writes a registry-only .dockerconfigjson', () => {

@@ -2,12 +2,12 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cliLogin, cliLogout, LoginError, podmanAuthFile } from '../src/registrycli.js'
+import { cliLogin, dockerLogout, LoginError, podmanAuthFile } from '../src/registrycli.js'
 
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl'
 let dir: string
 const savedPath = process.env.PATH
-const docker = { cli: 'docker', dockerConfig: '' } as const
+const docker = { cli: 'docker', dockerConfig: '/cfg' } as const
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'docker-shim-'))
@@ -50,15 +50,14 @@ describe('container CLIs', () => {
   it('gives podman its auth file explicitly, the secret on stdin', async () => {
     const podman = { cli: 'podman', authfile: '/x/auth.json' } as const
     await cliLogin(podman, 'cgr.dev', '_token', SECRET)
-    await cliLogout(podman, 'cgr.dev')
-    expect(argv()).toBe(
-      'login\n--authfile\n/x/auth.json\ncgr.dev\n--username\n_token\n--password-stdin\n---\nlogout\n--authfile\n/x/auth.json\ncgr.dev\n---\n',
-    )
+    expect(argv()).toBe('login\n--authfile\n/x/auth.json\ncgr.dev\n--username\n_token\n--password-stdin\n---\n')
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(SECRET)
   })
 
-  it('logs out of the registry', async () => {
-    await cliLogout(docker, 'cgr.dev')
-    expect(argv()).toBe('logout\ncgr.dev\n---\n')
+  it('logs docker out of the config folder named', async () => {
+    writeFileSync(join(dir, 'docker'), `#!/bin/sh\necho "$DOCKER_CONFIG $*" > "${dir}/argv"\n`)
+    await dockerLogout('/cfg', 'cgr.dev')
+    expect(argv()).toBe('/cfg logout cgr.dev\n')
   })
 
   it('says when there is no docker CLI', async () => {

@@ -4,7 +4,7 @@
 // Loaded only when `install` is on, so a plain registry login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
-import { lastLine, run } from './exec.js'
+import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
 import type { HeldLog } from './heldlog.js'
 import type { ChainctlInputs } from './inputs.js'
 import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
@@ -26,10 +26,16 @@ export interface Alongside {
 }
 
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl: string, c: ChainctlInputs, identity: string, audience?: string): Promise<void> {
+export async function login(
+  chainctl: Installed,
+  c: ChainctlInputs,
+  identity: string,
+  audience?: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
   const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
-  const { code, output } = await run(chainctl, args, '', env)
+  const { code, output } = await run(chainctl.path, args, '', env, timeoutMs)
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 
@@ -37,7 +43,7 @@ async function login(chainctl: string, c: ChainctlInputs, identity: string, audi
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
-async function loginAll(chainctl: string, c: ChainctlInputs, identity: string): Promise<void> {
+async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string): Promise<void> {
   const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)))
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
@@ -57,7 +63,7 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
       // logs out with that same binary, then removes it.
       if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
       if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
-      await a.timed('chainctl login', () => loginAll(fetched.path, c, creds.identity))
+      await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity))
     }
     const installed = await kept
     a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)

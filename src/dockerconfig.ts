@@ -1,16 +1,18 @@
-// Docker config files: where they are, and changes to them that are atomic (temp file + rename),
-// keep mode 0600 and leave unrelated entries byte-for-byte (written back in the file's own
-// indentation; docker writes tab-indented JSON).
+// Docker config files (and podman's auth files, the same format): where they are, reading them,
+// and writing them back in their own indentation (so unrelated entries of a docker-written config
+// stay byte-for-byte) through symbolic links to the real file as docker does, atomically (temp
+// file + rename beside the real file).
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 export type DockerConfig = Record<string, unknown> & {
-  auths?: Record<string, { auth?: string }>
-  credHelpers?: Record<string, string>
+  credHelpers?: Record<string, unknown>
   credsStore?: string
 }
+
+export type Section = 'auths' | 'credHelpers'
 
 export class DockerConfigError extends Error {}
 
@@ -19,13 +21,31 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
 }
 
-interface Loaded {
+/** The file a path finally names, through symbolic links; a dangling link names its target. */
+export function realFile(file: string): string {
+  let path = resolve(file)
+  for (let hops = 0; hops < 40; hops++) {
+    if (!isLink(path)) return path
+    path = resolve(dirname(path), readlinkSync(path))
+  }
+  throw new DockerConfigError(`${file}: too many levels of symbolic links`)
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
+
+export interface Loaded {
   config: DockerConfig
   indent: string
   newline: string
 }
 
-function load(file: string): Loaded {
+export function loadConfig(file: string): Loaded {
   if (!existsSync(file)) return { config: {}, indent: '\t', newline: '' }
   const text = readFileSync(file, 'utf8')
   let config: unknown
@@ -39,13 +59,13 @@ function load(file: string): Loaded {
   return { config: config as DockerConfig, indent, newline: text.endsWith('\n') ? '\n' : '' }
 }
 
-/** Writes `text` to `file` atomically with mode 0600. */
-export function writeSecretFile(file: string, text: string): void {
+/** Writes `text` to `file` atomically with `mode` (0600 unless told). */
+export function writeSecretFile(file: string, text: string, mode = 0o600): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    writeFileSync(temp, text, { mode: 0o600 })
-    chmodSync(temp, 0o600) // whatever the umask
+    writeFileSync(temp, text, { mode })
+    chmodSync(temp, mode) // whatever the umask
     renameSync(temp, file)
   } catch (err) {
     rmSync(temp, { force: true })
@@ -53,11 +73,47 @@ export function writeSecretFile(file: string, text: string): void {
   }
 }
 
-/** Applies `change` to the config in `file` (created if missing) and writes it back atomically. */
-export function updateDockerConfig(file: string, change: (config: DockerConfig) => void): void {
-  const { config, indent, newline } = load(file)
-  change(config)
-  writeSecretFile(file, JSON.stringify(config, null, indent) + newline)
+/**
+ * Runs `change` holding a lock beside `file` (a folder, made atomically), so that runs of this
+ * action on one machine never read, change and write back the same file at once. A lock held
+ * longer than two seconds (by a run that was killed) is taken over.
+ */
+export function withLock<T>(file: string, change: () => T): T {
+  const lock = `${file}.setup-chainctl-lock`
+  for (const started = Date.now(); ;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() - started > 2000) break
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    }
+  }
+  try {
+    return change()
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+export const saveConfig = (file: string, { config, indent, newline }: Loaded, mode: number) =>
+  writeSecretFile(file, JSON.stringify(config, null, indent) + newline, mode)
+
+/** One section of a config, checked to be an object. */
+export function section(config: DockerConfig, name: Section, file: string): Record<string, unknown> | undefined {
+  const value = config[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DockerConfigError(`${file}: "${name}" is not a JSON object`)
+  return value as Record<string, unknown>
+}
+
+/** The entry a CLI logged in to a scratch file of ours stored for `registry`. */
+export function storedEntry(file: string, registry: string): Record<string, unknown> | undefined {
+  const entry = section(loadConfig(file).config, 'auths', file)?.[registry]
+  return typeof entry === 'object' && entry !== null && ('auth' in entry || 'identitytoken' in entry)
+    ? (entry as Record<string, unknown>)
+    : undefined
 }
 
 const basicAuth = (username: string, secret: string) => Buffer.from(`${username}:${secret}`).toString('base64')
@@ -65,16 +121,4 @@ const basicAuth = (username: string, secret: string) => Buffer.from(`${username}
 /** A config holding only `registry`'s credentials: a Kubernetes .dockerconfigjson. */
 export function registryOnlyConfig(registry: string, username: string, secret: string): string {
   return JSON.stringify({ auths: { [registry]: { auth: basicAuth(username, secret) } } })
-}
-
-/**
- * Makes an isolated config folder from the user's: their credentials and settings carried over,
- * except credsStore, whose store is shared by every job on the machine. Returns what was dropped.
- */
-export function isolateDockerConfig(from: string, to: string): string | undefined {
-  const { config } = load(join(from, 'config.json'))
-  const dropped = config.credsStore
-  delete config.credsStore
-  writeSecretFile(join(to, 'config.json'), JSON.stringify(config, null, '\t'))
-  return dropped
 }

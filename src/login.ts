@@ -1,15 +1,18 @@
-// Makes the registry credentials usable by later steps: a docker login (or a refreshing credential
-// helper) in the docker config chosen, and a registry-only config file for Kubernetes secrets.
+// Makes the registry credentials usable by later steps: a login of each container CLI (or a
+// refreshing credential helper) in the docker config chosen, and a registry-only config file for
+// Kubernetes secrets.
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Credentials } from './credentials.js'
 import { HELPER_NAME, installHelper } from './credhelper.js'
-import { dockerConfigDir, isolateDockerConfig, registryOnlyConfig, updateDockerConfig, writeSecretFile } from './dockerconfig.js'
+import { setEntry } from './configentry.js'
+import { loadConfig, realFile, registryOnlyConfig, storedEntry, writeSecretFile } from './dockerconfig.js'
+import { chooseDockerConfig } from './dockerfolder.js'
 import type { Inputs } from './inputs.js'
 import { decodeClaims } from './jwt.js'
-import { cliLogin, onPath, podmanAuthFile, type Target } from './registrycli.js'
+import { cliLogin, LoginError, onPath, podmanAuthFile, type Cli, type Target } from './registrycli.js'
 import { remember } from './state.js'
 
 export interface RegistryLogin {
@@ -27,62 +30,104 @@ function runDir(): string {
   return dir
 }
 
-/** Picks the docker config folder, exporting DOCKER_CONFIG when it is not docker's default. */
-function chooseDockerConfig(setting: string, work: string): string {
-  if (!setting) return dockerConfigDir()
-  let dir = resolve(setting)
-  if (setting === 'isolated') {
-    dir = join(work, 'docker')
-    const dropped = isolateDockerConfig(dockerConfigDir(), dir)
-    if (dropped)
-      core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  core.exportVariable('DOCKER_CONFIG', dir) // also sets it for the docker calls below
-  core.info(`DOCKER_CONFIG=${dir} for this and later steps`)
-  return dir
+/** One CLI's login: the real file it ends in, and for docker the config folder when a credential store holds its logins. */
+interface Plan {
+  cli: Cli
+  file: string
+  store?: string
 }
 
-/** The CLIs to log in: those named, or under `auto` the ones found on PATH. */
-function targets(inputs: Inputs, dockerConfig: string): Target[] {
+/**
+ * Where each CLI found logs in. podman reads docker's file when DOCKER_CONFIG is set: docker's
+ * login there serves podman too (no second writer), unless docker keeps it in a credsStore podman
+ * cannot read. Returns the plans and the CLIs served that way.
+ */
+function plan(inputs: Inputs, dockerDir: string): { plans: Plan[]; served: Cli[] } {
   const { auto, clis } = inputs.containerCli
   const found = clis.filter((cli) => !auto || onPath(cli))
   if (found.length === 0)
     core.warning(`No container CLI (${clis.join(', ')}) on PATH: nothing logged in; the dockerconfigjson output still works.`)
-  return found.map((cli) =>
-    cli === 'docker'
-      ? { cli, dockerConfig: inputs.dockerConfig ? dockerConfig : '' }
-      : { cli, authfile: podmanAuthFile(process.env, process.platform, process.getuid?.() ?? -1) },
-  )
-}
-
-/** Logs every target in at once (they are independent); returns the CLIs that did. */
-async function loginClis(inputs: Inputs, creds: Credentials, dockerConfig: string): Promise<string[]> {
-  const all = targets(inputs, dockerConfig)
-  const results = await Promise.allSettled(all.map((t) => cliLogin(t, inputs.registry, creds.username, creds.secret)))
-  all.forEach((target, i) => {
-    if (results[i].status === 'fulfilled' && inputs.logout) remember({ kind: 'logout', registry: inputs.registry, target })
-  })
-  const done: string[] = []
-  for (const [i, target] of all.entries()) {
-    const result = results[i]
-    if (result.status === 'fulfilled') {
-      done.push(target.cli)
+  const dockerFile = realFile(join(dockerDir, 'config.json'))
+  const config = () => loadConfig(dockerFile).config
+  const plans: Plan[] = []
+  const served: Cli[] = []
+  for (const cli of found) {
+    if (cli === 'docker') {
+      const { credHelpers, credsStore } = config()
+      plans.push({ cli, file: dockerFile, store: credHelpers?.[inputs.registry] || credsStore ? dockerDir : undefined })
       continue
     }
+    const file = realFile(podmanAuthFile(process.env, process.platform, process.getuid?.() ?? -1))
+    if (file === dockerFile && found.includes('docker') && (config().credHelpers?.[inputs.registry] || !config().credsStore)) {
+      core.info(`podman reads ${file}, docker's config: docker's login there serves podman too`)
+      served.push(cli)
+    } else {
+      plans.push({ cli, file })
+    }
+  }
+  return { plans, served }
+}
+
+/**
+ * The CLI checks the credentials by logging in to a scratch file of this run's, and the entry it
+ * stored there is returned for the action to copy into the real file: no CLI rewrites a user's
+ * file (podman would drop every key but auths, and replace a symbolic link). A docker config that
+ * keeps credentials in a store gets a real `docker login`: the entry lives in the store.
+ */
+async function logIn(p: Plan, registry: string, creds: Credentials, work: string): Promise<Record<string, unknown> | undefined> {
+  if (p.store) {
+    await cliLogin({ cli: 'docker', dockerConfig: p.store }, registry, creds.username, creds.secret)
+    return undefined
+  }
+  const scratch = join(work, `${p.cli}-login-${randomBytes(6).toString('hex')}`)
+  const target: Target = p.cli === 'docker' ? { cli: p.cli, dockerConfig: scratch } : { cli: p.cli, authfile: join(scratch, 'config.json') }
+  try {
+    // An entry for the registry keeps docker from picking a credential store of its own for an empty config.
+    writeSecretFile(join(scratch, 'config.json'), JSON.stringify({ auths: { [registry]: {} } }))
+    await cliLogin(target, registry, creds.username, creds.secret)
+    const entry = storedEntry(join(scratch, 'config.json'), registry)
+    if (!entry)
+      throw new LoginError(`${p.cli} login ${registry} stored no credential in its auth file (is a credential helper configured for it?)`)
+    return entry
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/** Logs every CLI in (at once: they are independent), then writes each entry, one at a time; returns the CLIs logged in. */
+async function loginClis(inputs: Inputs, creds: Credentials, work: string, dockerDir: string): Promise<string[]> {
+  const { registry, logout } = inputs
+  const { plans, served } = plan(inputs, dockerDir)
+  const results = await Promise.allSettled(plans.map((p) => logIn(p, registry, creds, work)))
+  plans.forEach((p, i) => {
+    if (p.store && logout && results[i].status === 'fulfilled') remember({ kind: 'docker-logout', registry, dockerConfig: p.store })
+  })
+  const done: string[] = []
+  for (const [i, p] of plans.entries()) {
+    const result = results[i]
+    if (result.status === 'fulfilled') continue
     // A podman that cannot log in (say, rootless without a user namespace) must not sink the
     // docker login, unless the user asked for podman by name.
-    if (target.cli === 'docker' || !inputs.containerCli.auto) throw result.reason
+    if (p.cli === 'docker' || !inputs.containerCli.auto) throw result.reason
     core.warning((result.reason as Error).message)
   }
-  return done
+  for (const [i, p] of plans.entries()) {
+    const result = results[i]
+    if (result.status === 'rejected') continue
+    if (result.value) {
+      const undo = setEntry(p.file, 'auths', registry, result.value, logout ? work : undefined)
+      if (undo) remember({ kind: 'entry', what: p.cli, ...undo })
+    }
+    done.push(p.cli)
+  }
+  return [...done, ...served]
 }
 
 /**
  * Registers the refreshing credential helper for the registry in the docker config. The entry is
- * always removed by the post step, `logout: false` or not: the helper's files go with the job.
+ * always undone by the post step, `logout: false` or not: the helper's files go with the job.
  */
-function registerHelper(inputs: Inputs, creds: Credentials, work: string, configFile: string, audience: string): string[] {
+function registerHelper(inputs: Inputs, creds: Credentials, work: string, dockerDir: string, audience: string): string[] {
   const claims = decodeClaims(creds.secret)
   const settings = {
     issuer: `https://issuer.${inputs.environment}`,
@@ -95,19 +140,17 @@ function registerHelper(inputs: Inputs, creds: Credentials, work: string, config
   const helperJs = join(dirname(process.argv[1]), '..', 'helper', 'index.js')
   const first = { token: creds.secret, iat: Number(claims.iat ?? Math.floor(Date.now() / 1000)), exp: Number(claims.exp) }
   core.addPath(installHelper(join(work, 'helper'), helperJs, settings, first))
-  updateDockerConfig(configFile, (c) => (c.credHelpers = { ...c.credHelpers, [inputs.registry]: HELPER_NAME }))
-  remember({ kind: 'unset-helper', configFile, registry: inputs.registry })
+  const undo = setEntry(join(dockerDir, 'config.json'), 'credHelpers', inputs.registry, HELPER_NAME, work)
+  if (undo) remember({ kind: 'entry', what: 'credential helper', ...undo })
   core.info(`Registered credential helper docker-credential-${HELPER_NAME} for ${inputs.registry}: it renews the token as it expires`)
   return ['credential helper']
 }
 
 export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise<RegistryLogin> {
   const work = runDir()
-  const dockerConfig = chooseDockerConfig(inputs.dockerConfig, work)
-  const via =
-    inputs.credentialHelper && inputs.auth.kind === 'oidc'
-      ? registerHelper(inputs, creds, work, join(dockerConfig, 'config.json'), inputs.auth.audience)
-      : await loginClis(inputs, creds, dockerConfig)
+  const helper = inputs.credentialHelper && inputs.auth.kind === 'oidc' ? inputs.auth : undefined
+  const dockerDir = chooseDockerConfig(inputs.dockerConfig, inputs.registry, Boolean(helper), work)
+  const via = helper ? registerHelper(inputs, creds, work, dockerDir, helper.audience) : await loginClis(inputs, creds, work, dockerDir)
 
   const dockerconfigjson = join(work, 'dockerconfigjson')
   writeSecretFile(dockerconfigjson, registryOnlyConfig(inputs.registry, creds.username, creds.secret))

@@ -1,28 +1,40 @@
 // The post step: undoes what the main step did, latest first. It warns, never fails the job.
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
-import { HELPER_NAME } from './credhelper.js'
+import { restoreEntry, type Restored } from './configentry.js'
 import { lastLine, run } from './exec.js'
-import { cliLogout } from './registrycli.js'
-import { updateDockerConfig } from './dockerconfig.js'
+import { dockerLogout } from './registrycli.js'
 import { stepsToUndo, type Undo } from './state.js'
+
+function entryUndone(step: Extract<Undo, { kind: 'entry' }>, outcome: Restored): string {
+  const { what, key, section, file } = step
+  const done = what === 'credential helper' ? `Removed the credential helper for ${key}` : `Logged out of ${key} (${what})`
+  switch (outcome) {
+    case 'removed':
+      return done
+    case 'restored':
+      return `${done}; the ${section} entry that was there before is back in ${file}`
+    case 'lost':
+      throw new Error(`${done}, but the ${section} entry that was there before could not be put back: its saved copy is gone`)
+    case 'replaced':
+      return `Left ${section}["${key}"] in ${file} as it is: another login replaced this job's (${what}) since`
+    case 'gone':
+      return `Nothing to undo for ${key} (${what}): its entry is already gone from ${file}`
+  }
+}
 
 async function undo(step: Undo): Promise<void> {
   switch (step.kind) {
-    case 'logout':
-      await cliLogout(step.target, step.registry)
-      return core.info(`Logged out of ${step.registry} (${step.target.cli})`)
+    case 'entry':
+      return core.info(entryUndone(step, restoreEntry(step)))
+    case 'docker-logout':
+      await dockerLogout(step.dockerConfig, step.registry)
+      return core.info(`Logged out of ${step.registry} (docker)`)
     case 'chainctl-logout': {
       const { code, output } = await run(step.chainctl, ['auth', 'logout'])
       if (code !== 0) throw new Error(`chainctl auth logout failed: ${lastLine(output)}`)
       return core.info('Logged chainctl out')
     }
-    case 'unset-helper':
-      updateDockerConfig(step.configFile, (c) => {
-        // Only our own entry: another job may have registered something else since.
-        if (c.credHelpers?.[step.registry] === HELPER_NAME) delete c.credHelpers[step.registry]
-      })
-      return core.info(`Removed the credential helper for ${step.registry}`)
     case 'remove':
       rmSync(step.path, { recursive: true, force: true })
   }

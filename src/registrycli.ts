@@ -2,12 +2,12 @@
 // and skopeo read too). The secret goes on stdin only.
 import { existsSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { lastLine, run } from './exec.js'
+import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
 
 export const CLIS = ['docker', 'podman'] as const
 export type Cli = (typeof CLIS)[number]
 
-/** Where a login lands: docker's config folder ('' for its default) or podman's auth file. */
+/** Where a CLI logs in: docker's config folder or podman's auth file. */
 export type Target = { cli: 'docker'; dockerConfig: string } | { cli: 'podman'; authfile: string }
 
 export class LoginError extends Error {}
@@ -37,18 +37,24 @@ export function podmanAuthFile(env: NodeJS.ProcessEnv, platform: string, uid: nu
 
 function invocation(target: Target, verb: 'login' | 'logout', registry: string): { args: string[]; env: NodeJS.ProcessEnv } {
   if (target.cli === 'podman') return { args: [verb, '--authfile', target.authfile, registry], env: process.env }
-  const env = target.dockerConfig ? { ...process.env, DOCKER_CONFIG: target.dockerConfig } : process.env
-  return { args: [verb, registry], env }
+  return { args: [verb, registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
 }
 
-export async function cliLogin(target: Target, registry: string, username: string, secret: string): Promise<void> {
+export async function cliLogin(
+  target: Target,
+  registry: string,
+  username: string,
+  secret: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
   const { args, env } = invocation(target, 'login', registry)
-  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env)
+  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env, timeoutMs)
   if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
 }
 
-export async function cliLogout(target: Target, registry: string): Promise<void> {
-  const { args, env } = invocation(target, 'logout', registry)
-  const { code, output } = await run(target.cli, args, '', env)
-  if (code !== 0) throw new LoginError(`${target.cli} logout ${registry} failed: ${lastLine(output)}`)
+/** Logs docker out of a config whose credentials docker keeps in a credential store. */
+export async function dockerLogout(dockerConfig: string, registry: string): Promise<void> {
+  const { args, env } = invocation({ cli: 'docker', dockerConfig }, 'logout', registry)
+  const { code, output } = await run('docker', args, '', env)
+  if (code !== 0) throw new LoginError(`docker logout ${registry} failed: ${lastLine(output)}`)
 }

@@ -1,15 +1,15 @@
 // What the main step leaves for the post step to undo, saved as it happens so that a run that
 // fails halfway is still cleaned up.
 import * as core from '@actions/core'
-import type { Target } from './registrycli.js'
+import type { EntryUndo } from './configentry.js'
 
 export type Undo =
-  /** docker or podman logout, from where the login landed. */
-  | { kind: 'logout'; registry: string; target: Target }
+  /** Put back one entry of a config file: a CLI's login or the credential helper's. */
+  | ({ kind: 'entry'; what: 'docker' | 'podman' | 'credential helper' } & EntryUndo)
+  /** docker logout from a config folder whose logins docker keeps in a credential store. */
+  | { kind: 'docker-logout'; registry: string; dockerConfig: string }
   /** chainctl auth logout, with the chainctl that logged in. */
   | { kind: 'chainctl-logout'; chainctl: string }
-  /** Remove our credential-helper entry for `registry` from a docker config file. */
-  | { kind: 'unset-helper'; configFile: string; registry: string }
   /** Remove a file or folder the action made. */
   | { kind: 'remove'; path: string }
 

@@ -1,18 +1,22 @@
-// Shared pieces of the end-to-end suite: a recording docker wrapper and leak scans.
+// Shared pieces of the end-to-end suite: recording docker and podman wrappers, leak scans, and
+// users' docker configs to compare before and after.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import { newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
 import type { Sandbox } from '../sandbox/index.ts'
 
-const realDocker = execFileSync('sh', ['-c', 'command -v docker']).toString().trim()
-const shimDir = scratchDir('docker-shim-')
-// Records every docker argv (one per line) next to the job, then runs the real CLI.
-writeFileSync(
-  join(shimDir, 'docker'),
-  `#!/bin/sh\nprintf '%s ' "$@" >> "$RUNNER_TEMP/../docker-argv.log"\necho >> "$RUNNER_TEMP/../docker-argv.log"\nexec ${realDocker} "$@"\n`,
-)
-chmodSync(join(shimDir, 'docker'), 0o755)
+const shimDir = scratchDir('cli-shim-')
+// Records every docker and podman argv (one per line) next to the job, then runs the real CLI.
+for (const cli of ['docker', 'podman']) {
+  const real = execFileSync('sh', ['-c', `command -v ${cli}`])
+    .toString()
+    .trim()
+  const log = `"$RUNNER_TEMP/../${cli}-argv.log"`
+  writeFileSync(join(shimDir, cli), `#!/bin/sh\nprintf '%s ' "$@" >> ${log}\necho >> ${log}\nexec ${real} "$@"\n`)
+  chmodSync(join(shimDir, cli), 0o755)
+}
 
 /** A job with the runner's OIDC variables (unless `oidc` is false) and the recording docker. */
 export function job(sb: Sandbox, opts: { oidc?: boolean; home?: string } = {}): Job {
@@ -21,9 +25,18 @@ export function job(sb: Sandbox, opts: { oidc?: boolean; home?: string } = {}): 
   return j
 }
 
-export function dockerCalls(j: Job): string[] {
-  const log = join(j.dir, 'docker-argv.log')
+function calls(j: Job, cli: 'docker' | 'podman'): string[] {
+  const log = join(j.dir, `${cli}-argv.log`)
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+}
+export const dockerCalls = (j: Job) => calls(j, 'docker')
+export const podmanCalls = (j: Job) => calls(j, 'podman')
+
+/** A second use of the action in the same job: the same job, with a state of its own (as the runner keeps per step). */
+export function anotherUse(j: Job): Job {
+  const state = join(j.dir, `state-${readdirSync(j.dir).length}`)
+  writeFileSync(state, '')
+  return { ...j, files: { ...j.files, state }, env: { ...j.env, GITHUB_STATE: state } }
 }
 
 export function dockerConfig(j: Job): { auths?: Record<string, unknown> } {
@@ -53,9 +66,83 @@ export function leaks(sb: Sandbox, j: Job, results: StepResult[], opts: { files?
   }
   for (const r of results) for (const line of r.lines) if (!line.startsWith('::add-mask::')) check('printed', line)
   check('docker argv', dockerCalls(j).join('\n'))
+  check('podman argv', podmanCalls(j).join('\n'))
   if (opts.files) for (const f of files(j.dir)) check(f, readFileSync(f, 'utf8'))
   return found
 }
 
 /** The lines a user would see in the log: without mask commands and (hidden by default) debug lines. */
 export const visible = (r: StepResult) => r.lines.filter((l) => !/^::(add-mask|debug)::/.test(l))
+
+export const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
+
+/**
+ * A docker config with more in it than credentials, as users have them: settings of every kind,
+ * credential helpers and logins for other registries, and (with `credsStore`) a credential store.
+ * Valid for docker 28, which drops what it cannot parse when it rewrites a config.
+ */
+export function richDockerConfig(opts: { credsStore?: string } = {}): Record<string, unknown> {
+  return {
+    auths: {
+      'ghcr.io': { auth: basic('octocat', 'ghp_user-own-token') },
+      'registry.example.com:5000': { auth: basic('ci', 'pass'), identitytoken: 'refresh-token-of-the-user' },
+    },
+    credHelpers: { 'gcr.io': 'gcloud', '123456789012.dkr.ecr.us-east-1.amazonaws.com': 'ecr-login' },
+    ...(opts.credsStore ? { credsStore: opts.credsStore } : {}),
+    detachKeys: 'ctrl-e,e',
+    psFormat: 'table {{.ID}}\t{{.Image}}\t{{.Names}}',
+    imagesFormat: 'table {{.Repository}}:{{.Tag}}',
+    proxies: { default: { httpProxy: 'http://proxy.internal:3128', noProxy: 'localhost,127.0.0.1' } },
+    aliases: { builder: 'buildx' },
+    features: { hooks: 'false' },
+    currentContext: 'default',
+    plugins: { debug: { hooks: 'exec' } },
+  }
+}
+
+/** Writes a user's docker config as docker does (tab-indented); returns its text. */
+export function writeDockerConfig(dir: string, config: Record<string, unknown>): string {
+  mkdirSync(dir, { recursive: true })
+  const text = JSON.stringify(config, null, '\t')
+  writeFileSync(join(dir, 'config.json'), text, { mode: 0o600 })
+  return text
+}
+
+export const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8'))
+
+type Entries = Record<string, unknown>
+/** Which top-level keys, and which entries of auths and credHelpers, differ between two configs. */
+export function configDiff(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = (...objects: Array<object | undefined>) => [...new Set(objects.flatMap((o) => Object.keys(o ?? {})))]
+  const diff: string[] = []
+  for (const key of keys(before, after)) {
+    if (key === 'auths' || key === 'credHelpers') {
+      const [a, b] = [before[key] as Entries | undefined, after[key] as Entries | undefined]
+      if (!a !== !b) diff.push(key)
+      for (const registry of keys(a, b)) if (!isDeepStrictEqual(a?.[registry], b?.[registry])) diff.push(`${key}.${registry}`)
+    } else if (!isDeepStrictEqual(before[key], after[key])) diff.push(key)
+  }
+  return diff.sort()
+}
+
+/**
+ * A docker credential store (`credsStore: teststore`) on the job's PATH that keeps what docker
+ * stores in a folder, one file per server; `stored()` lists the servers it holds.
+ */
+export function credentialStore(j: Job): { name: string; stored: () => string[] } {
+  const bin = scratchDir('credstore-')
+  const store = join(bin, 'store')
+  mkdirSync(store)
+  const script = `#!/bin/sh
+set -e
+case "$1" in
+  store) input=$(cat); server=$(printf %s "$input" | jq -r .ServerURL); printf %s "$input" > "${store}/$(printf %s "$server" | base64 -w0)" ;;
+  get) server=$(cat); f="${store}/$(printf %s "$server" | base64 -w0)"; if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  erase) server=$(cat); rm -f "${store}/$(printf %s "$server" | base64 -w0)" ;;
+  list) echo '{}' ;;
+esac
+`
+  writeFileSync(join(bin, 'docker-credential-teststore'), script, { mode: 0o755 })
+  j.env.PATH = `${bin}:${j.env.PATH}`
+  return { name: 'teststore', stored: () => readdirSync(store).map((f) => Buffer.from(f, 'base64').toString()) }
+}

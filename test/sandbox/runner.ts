@@ -1,6 +1,6 @@
 // A runner emulator: runs action.yml's runs.main / runs.post under Node 24 the way the GitHub
 // runner does (INPUT_* with action.yml defaults, GITHUB_* files, STATE_* for post), and runs
-// "a later step" with GITHUB_ENV and GITHUB_PATH applied.
+// "a later step"; every step sees what earlier ones added through GITHUB_ENV and GITHUB_PATH.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -106,11 +106,19 @@ function run(cmd: string, args: string[], env: Record<string, string>, cwd: stri
   })
 }
 
+/** A step's environment: the job's, with what earlier steps added through GITHUB_ENV and GITHUB_PATH. */
+function stepEnv(job: Job): Record<string, string> {
+  const env: Record<string, string> = { ...job.env, ...fileCommands(job.files.env) }
+  const added = readFileSync(job.files.path, 'utf8').split('\n').filter(Boolean).reverse()
+  env.PATH = [...added, env.PATH].join(delimiter)
+  return env
+}
+
 /** Runs the main or post step of the committed bundle, as the runner would. */
 export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, string> = {}): Promise<StepResult> {
   const entry = step === 'main' ? action.runs.main : action.runs.post
   if (!entry) throw new Error(`action.yml has no runs.${step}`)
-  const env: Record<string, string> = { ...job.env }
+  const env = stepEnv(job)
   for (const [name, spec] of Object.entries(action.inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = inputs[name] ?? spec.default ?? ''
   }
@@ -122,9 +130,7 @@ export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, 
 
 /** A later step of the same job: GITHUB_ENV and GITHUB_PATH applied. */
 export function laterStep(job: Job, cmd: string, args: string[]): Promise<StepResult> {
-  const env: Record<string, string> = { ...job.env, ...fileCommands(job.files.env) }
-  const added = readFileSync(job.files.path, 'utf8').split('\n').filter(Boolean).reverse()
-  env.PATH = [...added, env.PATH].join(delimiter)
+  const env = stepEnv(job)
   return run(cmd, args, env, env.GITHUB_WORKSPACE)
 }
 

@@ -1,0 +1,168 @@
+// One entry of a docker config (or podman auth file), set by the main step and undone by the post
+// step in exactly the file it was set in: every other key stays as it was, the entry that was
+// there before comes back, and a login made since is left alone.
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { loadConfig, realFile, saveConfig, section, withLock, writeSecretFile, type Section } from './dockerconfig.js'
+
+/**
+ * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
+ * kept file, which exists until the run has undone the entry: so another run knows whether
+ * putting that entry back serves a job still running, or would leave an ended job's credential
+ * behind. Docker, podman and the tools reading their files ignore fields they do not know.
+ */
+const MARK = 'setup-chainctl'
+
+/** What a run keeps (0600, in its own folder) to undo its entry. */
+interface Kept {
+  /** The entry there before, possibly another run's. */
+  previous?: unknown
+  /** The entry there before any run of this action that has not yet undone its own. */
+  original?: unknown
+}
+
+/** What it takes to undo one setEntry: saved by the main step for the post step (no secret in it). */
+export interface EntryUndo {
+  /** The real file written (symbolic links followed). */
+  file: string
+  section: Section
+  key: string
+  /** Fingerprint of the entry written, to know it when a rewrite dropped its mark. */
+  wrote: string
+  /** The 0600 file holding the entries there before (Kept). */
+  kept: string
+  /** There was an entry before. */
+  hadEntry: boolean
+  /** The file's mode before; unset when the action created the file. */
+  mode?: number
+  /** The section did not exist before. */
+  sectionAdded: boolean
+  /** The first folder the action created for the file. */
+  madeDir?: string
+}
+
+/** The entry's credential, whatever else a rewrite (docker drops unknown fields) dropped or reordered. */
+function fingerprint(entry: unknown): string {
+  const plain =
+    typeof entry === 'object' && entry !== null
+      ? Object.entries(entry)
+          .filter(([k]) => k !== MARK)
+          .sort()
+      : entry
+  return createHash('sha256').update(JSON.stringify(plain)).digest('hex')
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** The kept file of the run that set `entry`, if a run of this action did. */
+const keptBy = (entry: unknown) =>
+  typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>)[MARK] === 'string'
+    ? ((entry as Record<string, unknown>)[MARK] as string)
+    : undefined
+
+/**
+ * Sets `file`'s `section[key]` to `value`, keeping everything else, and returns how to undo it.
+ * What the undo needs is kept in `keepDir`; without one the entry is set for good.
+ */
+export function setEntry(file: string, name: Section, key: string, value: unknown, keepDir?: string): EntryUndo | undefined {
+  const real = realFile(file)
+  const madeDir = mkdirSync(dirname(real), { recursive: true, mode: 0o700 })
+  return withLock(real, () => {
+    const loaded = loadConfig(real)
+    const entries = section(loaded.config, name, real)
+    const mode = existsSync(real) ? statSync(real).mode & 0o777 : undefined
+    let written = value
+    let undo: EntryUndo | undefined
+    if (keepDir) {
+      const previous = entries?.[key]
+      const other = keptBy(previous)
+      const original = other ? (readJson(other) as Kept | undefined)?.original : previous
+      const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
+      writeSecretFile(kept, JSON.stringify({ previous, original } satisfies Kept))
+      undo = {
+        file: real,
+        section: name,
+        key,
+        wrote: fingerprint(value),
+        kept,
+        hadEntry: previous !== undefined,
+        mode,
+        sectionAdded: !entries,
+        madeDir,
+      }
+      if (typeof value === 'object') written = { ...value, [MARK]: kept }
+    }
+    loaded.config[name] = { ...entries, [key]: written }
+    saveConfig(real, loaded, 0o600)
+    return undo
+  })
+}
+
+/**
+ * 'removed' / 'restored': the entry set is gone, or the one before it is back. 'replaced': a login
+ * made since replaced it and is left alone. 'gone': it was already gone. 'lost': removed, but the
+ * kept entry from before could not be read back.
+ */
+export type Restored = 'removed' | 'restored' | 'replaced' | 'gone' | 'lost'
+
+/**
+ * Undoes a setEntry unless a login made since replaced the entry: puts back the entry there
+ * before (another run's only while that run has yet to undo it), else removes it, and the
+ * section, file and folders the action added.
+ */
+export function restoreEntry(u: EntryUndo): Restored {
+  const kept = readJson(u.kept) as Kept | undefined
+  try {
+    if (!existsSync(u.file)) return 'gone'
+    const outcome = withLock(u.file, () => restore(u, kept))
+    if (u.madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), u.madeDir)
+    return outcome
+  } finally {
+    rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
+  }
+}
+
+function restore(u: EntryUndo, kept: Kept | undefined): Restored {
+  const loaded = loadConfig(u.file)
+  const entries = section(loaded.config, u.section, u.file) ?? {}
+  const current = entries[u.key]
+  const other = keptBy(kept?.previous)
+  const back = other && !existsSync(other) ? kept?.original : kept?.previous
+  // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
+  const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)
+  if (current !== undefined && !ours) {
+    return back !== undefined && fingerprint(current) === fingerprint(back) ? 'restored' : 'replaced'
+  }
+  if (back !== undefined) {
+    loaded.config[u.section] = { ...entries, [u.key]: back }
+    saveConfig(u.file, loaded, u.mode ?? 0o600)
+    return 'restored'
+  }
+  const lost = u.hadEntry && !kept
+  if (current === undefined) return lost ? 'lost' : 'gone'
+  delete entries[u.key]
+  if (u.sectionAdded && Object.keys(entries).length === 0) delete loaded.config[u.section]
+  if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
+    rmSync(u.file) // the action made it
+  } else {
+    saveConfig(u.file, loaded, u.mode ?? 0o600)
+  }
+  return lost ? 'lost' : 'removed'
+}
+
+/** Removes `dir` and its parents up to `top`, while they are empty. */
+function removeEmptyFolders(dir: string, top: string): void {
+  try {
+    rmdirSync(dir) // fails unless empty
+  } catch {
+    return
+  }
+  if (dir !== top && dir.length > top.length) removeEmptyFolders(dirname(dir), top)
+}

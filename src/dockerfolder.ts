@@ -1,0 +1,86 @@
+// Which docker config folder the login lands in: docker's default, a folder the user names, or a
+// config of the job's own under RUNNER_TEMP that behaves as the user's except for credentials.
+import * as core from '@actions/core'
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dockerConfigDir, loadConfig, section, writeSecretFile } from './dockerconfig.js'
+
+/** `~` and `~/...` name the home folder, as in a shell. */
+export function expandHome(path: string, home: string): string {
+  return /^~(?=$|[\\/])/.test(path) ? join(home, path.slice(1)) : path
+}
+
+export function isInside(dir: string, parent: string): boolean {
+  const rel = relative(resolve(parent), resolve(dir))
+  return !isAbsolute(rel) && rel.split(sep)[0] !== '..'
+}
+
+const canonical = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path))
+const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false
+
+/**
+ * Makes `to` a docker config folder of the job's own from the user's `from`: its config.json with
+ * every setting and credential except credsStore (whose store every job on the machine shares)
+ * and `registry`'s own entries (the login replaces them), and links to everything else in `from`
+ * (contexts, cli-plugins, buildx...), so that docker in later steps behaves as before except for
+ * credentials. Links rather than copies: later steps see and change the same contexts and plugins
+ * as without isolation, nothing large is copied, and removing the folder removes the links only.
+ * Returns the credsStore left out.
+ */
+export function isolateDockerConfig(from: string, to: string, registry: string): string | undefined {
+  mkdirSync(to, { recursive: true, mode: 0o700 })
+  const file = join(from, 'config.json')
+  const { config } = loadConfig(file)
+  const dropped = config.credsStore
+  delete config.credsStore
+  for (const name of ['auths', 'credHelpers'] as const) delete section(config, name, file)?.[registry]
+  writeSecretFile(join(to, 'config.json'), JSON.stringify(config, null, '\t'))
+  for (const name of existsSync(from) ? readdirSync(from) : []) {
+    if (name.startsWith('config.json')) continue // the config, and docker's temp files of it
+    const target = resolve(from, name)
+    try {
+      symlinkSync(target, join(to, name), isFolder(target) ? 'junction' : 'file')
+    } catch (err) {
+      core.warning(`The isolated docker config has no ${name}: could not link ${target} (${(err as Error).message})`)
+    }
+  }
+  return dropped
+}
+
+function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
+  if (env.GITHUB_WORKSPACE && isInside(dir, env.GITHUB_WORKSPACE))
+    core.warning(
+      `The docker config ${dir} is inside GITHUB_WORKSPACE: the registry credential is written into the checkout, where an artifact upload or a cache can pick it up. Use a folder outside it, or docker-config: isolated.`,
+    )
+}
+
+/**
+ * Picks the docker config folder for `docker-config`, exporting DOCKER_CONFIG when it is not
+ * docker's default. A credential helper goes only into a config of the job's own: registered in
+ * the shared ~/.docker, other jobs would find an entry naming a helper they do not have.
+ */
+export function chooseDockerConfig(setting: string, registry: string, credentialHelper: boolean, work: string, env = process.env): string {
+  const home = env.HOME || homedir()
+  let folder = expandHome(setting, home)
+  if (credentialHelper && (!folder || (folder !== 'isolated' && canonical(folder) === canonical(join(home, '.docker'))))) {
+    folder = 'isolated'
+    core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
+  }
+  if (!folder) {
+    const dir = resolve(dockerConfigDir(env))
+    warnIfInWorkspace(dir, env)
+    return dir
+  }
+  const dir = folder === 'isolated' ? join(work, 'docker') : resolve(folder)
+  if (folder === 'isolated') {
+    const dropped = isolateDockerConfig(dockerConfigDir(env), dir, registry)
+    if (dropped)
+      core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
+  } else {
+    warnIfInWorkspace(dir, env)
+  }
+  core.exportVariable('DOCKER_CONFIG', dir) // also sets it for the logins below
+  core.info(`DOCKER_CONFIG=${dir} for this and later steps`)
+  return dir
+}
