@@ -141,6 +141,21 @@ describe('one deadline per attempt', () => {
       expect(seen).toEqual(['CONNECT issuer.enforce.test:443 HTTP/1.1', 'CONNECT issuer.enforce.test:443 HTTP/1.1'])
       await proxy.allClosed() // nothing left holding the process open
     })
+
+    it.each([
+      ['407 Proxy Authentication Required', 1, /^Chainguard STS request failed: the proxy answered CONNECT with HTTP 407; not retried$/],
+      ['502 Bad Gateway', 2, /^Chainguard STS request failed \(the proxy answered CONNECT with HTTP 502\) after 2 attempt\(s\)/],
+    ])('names a proxy that answers CONNECT with %s, retrying only a 5xx', async (status, attempts, message) => {
+      let connects = 0
+      const proxy = await track(
+        createTcpServer((s) => s.once('data', () => (connects++, s.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`)))),
+      )
+      Object.assign(process.env, { https_proxy: proxy.url, no_proxy: '' })
+      const { err } = await failure(exchangeAt('https://issuer.enforce.test'))
+      expect(err).toBeInstanceOf(HttpError)
+      expect(err.message).toMatch(message)
+      expect(connects).toBe(attempts)
+    })
   })
 })
 

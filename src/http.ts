@@ -73,6 +73,17 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () 
   }
 }
 
+/**
+ * A proxy's refusal of the tunnel, which http-client's tunnel agent reports as ECONNRESET: a
+ * 5xx stays a network error to retry, anything else (407 above all) is an answer to stop at.
+ */
+function proxyRefusal(err: unknown, service: string): Error | undefined {
+  const status = Number(/^tunneling socket could not be established, statusCode=(\d+)$/.exec((err as Error)?.message)?.[1])
+  if (!status) return undefined
+  const answer = `the proxy answered CONNECT with HTTP ${status}`
+  return isRetryableStatus(status) ? new Error(answer) : new HttpError(`${service} request failed: ${answer}; not retried`)
+}
+
 const REDIRECTS = [301, 302, 303, 307, 308]
 const MAX_REDIRECTS = 5
 
@@ -137,7 +148,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   } catch (err) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
     if (deadline.aborted) throw new Error('timed out')
-    throw err
+    throw proxyRefusal(err, opts.service) ?? err
   } finally {
     res?.message.destroy() // closes the connection of a body not read to its end
     for (const client of clients) client.dispose()
