@@ -332,6 +332,17 @@ describe('redirects', () => {
     await mirror.allClosed()
   })
 
+  it('carry Authorization to no other origin: the same host on another port is another server', async () => {
+    const auth: Array<string | undefined> = []
+    const other = await misbehaving((req, res) => (auth.push(req.headers.authorization), res.end('{}')))
+    const first = await misbehaving(
+      (req, res) => (auth.push(req.headers.authorization), res.writeHead(302, { Location: `${other.url}/x` }).end()),
+    )
+    const res = await send({ method: 'GET', url: first.url, headers: { Authorization: 'Bearer t' } }, { service: 'mirror', policy })
+    expect(res.status).toBe(200)
+    expect(auth).toEqual(['Bearer t', undefined])
+  })
+
   it('stop after five hops, answering with the last one', async () => {
     const loop = await misbehaving((_req, res) => res.writeHead(307, { Location: '/again' }).end())
     expect((await send({ method: 'GET', url: loop.url }, { service: 'mirror', policy })).status).toBe(307)

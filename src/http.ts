@@ -88,8 +88,8 @@ const REDIRECTS = [301, 302, 303, 307, 308]
 const MAX_REDIRECTS = 5
 
 /**
- * Where a redirect leads, as http-client follows one: the same request, never from https to
- * anything else (undefined), and no Authorization header to another host.
+ * Where a redirect leads: the same request, never from https to anything else (undefined), and
+ * no Authorization header to another origin (another port of the host is another server).
  */
 export function redirected(
   from: URL,
@@ -98,7 +98,7 @@ export function redirected(
 ): { url: URL; headers: Record<string, string> } | undefined {
   const url = new URL(location, from)
   if (from.protocol === 'https:' && url.protocol !== 'https:') return undefined
-  if (url.hostname === from.hostname) return { url, headers }
+  if (url.origin === from.origin) return { url, headers }
   return { url, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')) }
 }
 
