@@ -83,6 +83,9 @@ export function run(
       clearTimeout(timer)
       reject(new ExecError(`${cmd} could not be run: ${oneLine(err.message)}`))
     })
+    // A daemon the CLI started can hold its output open for ever: once the CLI has exited, what
+    // it wrote is read within moments, and then its pipes are closed.
+    child.on('exit', () => setTimeout(() => (child.stdout.destroy(), child.stderr.destroy()), 500).unref())
     child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code: code ?? 1, output })
