@@ -136,7 +136,8 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
     const tooLarge = () =>
       new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
-    if (Number(res.message.headers['content-length']) > limit) throw tooLarge()
+    // A HEAD answer has no body: its Content-Length is the size of the GET's (a manifest's, up to 4 MiB).
+    if (req.method !== 'HEAD' && Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
     if (opts.sink && status === 200) {
       await opts.sink(Readable.from(body, { objectMode: false }))
