@@ -4,6 +4,7 @@ import { jest } from '@jest/globals'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { issueToken } from '../src/credhelper.js'
@@ -280,28 +281,52 @@ describe('the chainctl download', () => {
   const saved = { ...process.env }
   afterEach(() => (process.env = { ...saved }))
 
-  it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
-    const mirror = await misbehaving((req, res) => {
-      if (req.url?.endsWith('chainctl_checksums.txt')) res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
-      else res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) }).write(Buffer.alloc(1024))
-    })
+  /** Installs from `mirror` into a runner's fresh temp and tool-cache folders, which it hands to `check`. */
+  async function install(
+    mirror: Misbehaving,
+    opts: Parameters<typeof installChainctl>[1],
+    check: (err: Error, temp: string, cache: string) => void,
+  ) {
     const temp = mkdtempSync(join(tmpdir(), 'bounds-temp-'))
     const cache = mkdtempSync(join(tmpdir(), 'bounds-cache-'))
     Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64', RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: cache })
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       const get = (name: string) => ({ identity: IDENTITY, version: '0.2.50', 'download-url': `${mirror.url}/chainctl` })[name] ?? ''
-      const inputs = parseInputs(get).chainctl
-      const { err } = await failure(installChainctl(inputs, { policy }))
-      expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
-      expect(readdirSync(temp)).toEqual([])
-      expect(readdirSync(cache)).toEqual([])
-      await mirror.allClosed()
+      check((await failure(installChainctl(parseInputs(get).chainctl, opts))).err, temp, cache)
     } finally {
       stdout.mockRestore()
       rmSync(temp, { recursive: true, force: true })
       rmSync(cache, { recursive: true, force: true })
     }
+  }
+
+  it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
+    const mirror = await misbehaving((req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
+      else res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) }).write(Buffer.alloc(1024))
+    })
+    await install(mirror, { policy }, (err, temp, cache) => {
+      expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
+      expect(readdirSync(temp)).toEqual([])
+      expect(readdirSync(cache)).toEqual([])
+    })
+    await mirror.allClosed()
+  })
+
+  it('stops downloading the binary once the checksums cannot be had: the step does not go on for minutes after its error', async () => {
+    const mirror = await misbehaving((req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) return void setTimeout(() => res.writeHead(404).end(), 100)
+      res.writeHead(200, { 'Content-Length': String(60 * 1024 * 1024) })
+      const timer = setInterval(() => res.write(Buffer.alloc(1024)), 20) // a slow link
+      res.on('close', () => clearInterval(timer))
+    })
+    await install(mirror, { policy: { ...policy, timeoutMs: 10_000, deadlineMs: 10_000 } }, (err, temp) => {
+      expect(err.message).toBe(`Downloading ${mirror.url}/chainctl/0.2.50/chainctl_checksums.txt failed: HTTP 404`)
+      expect(readdirSync(temp)).toEqual([])
+    })
+    const closed = await Promise.race([mirror.allClosed().then(() => true), sleep(1000).then(() => false)])
+    expect(closed).toBe(true) // the binary's connection too, at once rather than at its 10 s deadline
   })
 })
 
