@@ -163,6 +163,14 @@ it('never sends the login in the clear to a realm on another host', async () => 
   expect(stub.log.filter((l) => l.startsWith('GET /token'))).toEqual([])
 })
 
+it('names a token realm that is not a URL, rather than a bare "Invalid URL"', async () => {
+  stub.challenge = 'Bearer realm="/token",service="test"'
+  expect(await failure('a/x')).toBe(
+    `1 of 1 image(s) cannot be pulled from ${registry} as ab/cd:\n` +
+      `  a/x: unexpected answer: ${registry}/v2/ names the token realm "/token", which is not a URL: not a registry this check can speak to`,
+  )
+})
+
 it('retries 5xx, logging each retry, then reports the registry unreachable', async () => {
   stub.faults.push(503, 503)
   retries.length = 0

@@ -3,6 +3,7 @@
 // credentials, then HEAD on the manifest. Returns each image's manifest digest.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
+import { oneLine } from './errors.js'
 import { HttpError, jsonObject, send, text, type ClientOptions, type Request } from './http.js'
 import { challengeFailure, describeFailures, manifestFailure, parseChallenge, tokenFailure, type Failure, type Who } from './pullfailure.js'
 import { manifestRef, type ImageRef } from './reference.js'
@@ -80,7 +81,11 @@ export async function checkImages(
       throw new Failed(challengeFailure(res.status, scheme, login))
     }
     if (scheme === 'basic') return { scheme }
-    const realm = new URL(params.realm)
+    const realm = URL.parse(params.realm)
+    if (!realm) {
+      const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify(oneLine(params.realm, 80))}, which is not a URL: not a registry this check can speak to`
+      throw new Failed({ kind: 'unexpected answer', detail })
+    }
     // The login's credentials go to the realm: never in the clear to another host.
     if (realm.protocol !== 'https:' && realm.origin !== new URL(origin).origin) {
       throw new Failed({

@@ -17,10 +17,10 @@ __webpack_require__.d(__webpack_exports__, {
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./src/http.ts + 1 modules
-var http = __webpack_require__(256);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/http.ts + 1 modules
+var http = __webpack_require__(256);
 // EXTERNAL MODULE: ./src/reference.ts
 var reference = __webpack_require__(8286);
 ;// CONCATENATED MODULE: ./src/pullfailure.ts
@@ -124,6 +124,7 @@ function describeFailures(failed, total, who) {
 
 
 
+
 /** What a pull accepts: OCI index and manifest, docker manifest list and v2 manifest. */
 const MANIFEST_TYPES = [
     'application/vnd.oci.image.index.v1+json',
@@ -176,7 +177,11 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         }
         if (scheme === 'basic')
             return { scheme };
-        const realm = new URL(params.realm);
+        const realm = URL.parse(params.realm);
+        if (!realm) {
+            const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify((0,errors/* oneLine */.TN)(params.realm, 80))}, which is not a URL: not a registry this check can speak to`;
+            throw new Failed({ kind: 'unexpected answer', detail });
+        }
         // The login's credentials go to the realm: never in the clear to another host.
         if (realm.protocol !== 'https:' && realm.origin !== new URL(origin).origin) {
             throw new Failed({
