@@ -22,6 +22,8 @@ interface Stub {
   faults: number[]
   /** Hold each HEAD this long. */
   delayMs: number
+  /** Never answer a HEAD. */
+  silent: boolean
   log: string[]
   inFlight: number
   maxInFlight: number
@@ -44,6 +46,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (url.pathname === '/token')
     return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"access_token":"registry-token-123"}')
   if (req.method === 'HEAD') {
+    if (stub.silent) return
     stub.inFlight++
     stub.maxInFlight = Math.max(stub.maxInFlight, stub.inFlight)
     setTimeout(() => {
@@ -61,7 +64,10 @@ beforeAll(async () => {
   registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
   origin = `http://${registry}`
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => {
+  server.closeAllConnections() // the requests a silent registry never answered
+  return new Promise((resolve) => server.close(resolve))
+})
 afterEach(() => jest.restoreAllMocks())
 beforeEach(() => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
@@ -71,6 +77,7 @@ beforeEach(() => {
     manifest: MANIFEST,
     faults: [],
     delayMs: 0,
+    silent: false,
     log: [],
     inFlight: 0,
     maxInFlight: 0,
@@ -183,6 +190,22 @@ it('retries 5xx, logging each retry, then reports the registry unreachable', asy
   expect(await failure('a/x')).toBe(
     `1 of 1 image(s) cannot be pulled from ${registry} as ab/cd:\n  a/x: registry unreachable: ${registry} answered HTTP 503 after retries`,
   )
+})
+
+it('stops starting checks once the registry is unreachable: one deadline, not one per wave of images', async () => {
+  stub.silent = true
+  const started = Date.now()
+  const lines = (await failure(Array.from({ length: 64 }, (_, i) => `a/x:${i}`).join('\n'))).split('\n')
+  expect(Date.now() - started).toBeLessThan(fast.deadlineMs * 1.5) // two waves of 32 took two deadlines
+  const heads = new Set(stub.log.filter((l) => l.startsWith('HEAD')))
+  expect(heads.size).toBe(32)
+  expect(lines).toHaveLength(65)
+  const unreachable = new RegExp(
+    `^ {2}a/x:\\d+: registry unreachable: ${registry} request failed \\(timed out\\) after \\d attempt\\(s\\) in \\d\\.\\ds$`,
+  )
+  expect(lines.filter((l) => unreachable.test(l))).toHaveLength(32)
+  const skipped = new RegExp(`^ {2}a/x:\\d+: registry unreachable: not checked: ${registry} request failed \\(timed out\\)`)
+  expect(lines.filter((l) => skipped.test(l))).toHaveLength(32)
 })
 
 it('reports a registry that does not answer as unreachable, once for all images', async () => {

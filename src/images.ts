@@ -163,11 +163,17 @@ export async function checkImages(
   core.info(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`)
   const digests = new Map<ImageRef, string>()
   const failed = new Map<ImageRef, Failure>()
+  // An outage one check saw through all its retries is the registry's: the images not yet started
+  // are not checked, rather than each wave of them waiting out the same deadline in turn.
+  let outage: Failure | undefined
   await eachAtOnce(images, concurrency, async (image) => {
+    if (outage) return void failed.set(image, { kind: outage.kind, detail: `not checked: ${outage.detail}` })
     try {
       digests.set(image, await digestOf(image))
     } catch (err) {
-      failed.set(image, failureOf(err))
+      const failure = failureOf(err)
+      failed.set(image, failure)
+      if (failure.kind === 'registry unreachable') outage ??= failure
     }
   })
   if (failed.size > 0) {

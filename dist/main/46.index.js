@@ -261,12 +261,20 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
     core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
     const digests = new Map();
     const failed = new Map();
+    // An outage one check saw through all its retries is the registry's: the images not yet started
+    // are not checked, rather than each wave of them waiting out the same deadline in turn.
+    let outage;
     await eachAtOnce(images, concurrency, async (image) => {
+        if (outage)
+            return void failed.set(image, { kind: outage.kind, detail: `not checked: ${outage.detail}` });
         try {
             digests.set(image, await digestOf(image));
         }
         catch (err) {
-            failed.set(image, failureOf(err));
+            const failure = failureOf(err);
+            failed.set(image, failure);
+            if (failure.kind === 'registry unreachable')
+                outage ??= failure;
         }
     });
     if (failed.size > 0) {
