@@ -1,5 +1,7 @@
 // One HTTP request with a per-attempt timeout, retried under a RetryPolicy with an overall deadline.
 import { HttpClient } from '@actions/http-client'
+import type { RequestHandler } from '@actions/http-client/lib/interfaces'
+import type { Agent } from 'node:http'
 import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
 
 export interface Request {
@@ -25,6 +27,8 @@ export interface RequestOptions {
   onRetry?: (message: string) => void
   /** Takes a 200 body as a stream instead of buffering it (large downloads); run again on a retry. */
   sink?: (body: NodeJS.ReadableStream) => Promise<void>
+  /** Keeps connections open across requests (http-client's own agent lives one request); not through a proxy. */
+  agent?: Agent
 }
 
 /** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
@@ -34,9 +38,19 @@ export class HttpError extends Error {}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function attempt(req: Request, timeoutMs: number, sink: RequestOptions['sink']): Promise<Response> {
+/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
+const reusing = (agent: Agent): RequestHandler => ({
+  prepareRequest(options) {
+    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
+})
+
+async function attempt(req: Request, timeoutMs: number, { sink, agent }: RequestOptions): Promise<Response> {
   // http-client reads https_proxy/no_proxy; socketTimeout ends a request that goes quiet.
-  const client = new HttpClient('setup-chainctl', undefined, { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
+  const handlers = agent ? [reusing(agent)] : undefined
+  const client = new HttpClient('setup-chainctl', handlers, { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
   try {
     const res = await client.request(req.method, req.url, req.body ?? null, req.headers ?? {})
     const status = res.message.statusCode ?? 0
@@ -71,7 +85,7 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
     let res: Response | undefined
     let reason: string
     try {
-      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts.sink)
+      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts)
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {
