@@ -59,8 +59,11 @@ export function scopeGroups(repositories: string[], maxChars = MAX_SCOPE_CHARS):
   let chars = Infinity
   for (const repository of repositories) {
     const length = `&scope=${encodeURIComponent(pullScope(repository))}`.length
-    if (chars + length > maxChars) groups.push([])
-    chars = (chars + length > maxChars ? 0 : chars) + length
+    if (chars + length > maxChars) {
+      groups.push([])
+      chars = 0
+    }
+    chars += length
     groups[groups.length - 1].push(repository)
   }
   return groups

@@ -160,9 +160,11 @@ function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
     let chars = Infinity;
     for (const repository of repositories) {
         const length = `&scope=${encodeURIComponent(pullScope(repository))}`.length;
-        if (chars + length > maxChars)
+        if (chars + length > maxChars) {
             groups.push([]);
-        chars = (chars + length > maxChars ? 0 : chars) + length;
+            chars = 0;
+        }
+        chars += length;
         groups[groups.length - 1].push(repository);
     }
     return groups;
