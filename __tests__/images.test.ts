@@ -28,6 +28,10 @@ interface Stub {
   grant: (repositories: string[]) => string[] | number
   /** TCP connections accepted. */
   connections: number
+  /** How a token without pull of the repository is answered: 401 insufficient_scope, or 404 by a registry that hides repositories. */
+  unscoped: 401 | 404
+  /** The longest Authorization header taken; a longer one is answered 431, as servers do. */
+  maxAuthorization: number
   log: string[]
   inFlight: number
   maxInFlight: number
@@ -54,10 +58,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       .writeHead(200, { 'Content-Type': 'application/json' })
       .end(JSON.stringify({ access_token: `registry-token:${granted}` }))
   }
+  if ((req.headers.authorization ?? '').length > stub.maxAuthorization) return void res.writeHead(431).end()
   // As a token registry answers a token without pull of the repository.
   const repository = /^\/v2\/(.+)\/(?:manifests|tags)\//.exec(url.pathname)?.[1] ?? ''
   const bearer = /^Bearer registry-token:(.*)$/.exec(req.headers.authorization ?? '')
   if (bearer && !bearer[1].split(',').includes(repository)) {
+    if (stub.unscoped === 404) return void res.writeHead(404).end()
     return void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${origin}/token",error="insufficient_scope"` }).end()
   }
   if (req.method === 'HEAD') {
@@ -98,6 +104,8 @@ beforeEach(() => {
     silent: false,
     grant: (repositories) => repositories,
     connections: 0,
+    maxAuthorization: Infinity,
+    unscoped: 401,
     log: [],
     inFlight: 0,
     maxInFlight: 0,
@@ -156,6 +164,19 @@ it('gives a repository the shared token does not open a token of its own, as a p
   expect(masked).toEqual(expect.arrayContaining(['registry-token:a/x', 'registry-token:b/y', 'registry-token:c/z']))
 })
 
+it("asks again with the repository's own token when the registry answers the shared one with any other 4xx", async () => {
+  // A token for many repositories is long: a server may refuse the header before it reads it.
+  stub.maxAuthorization = 200
+  const images = Array.from({ length: 12 }, (_, i) => `acme.com/image-${i}`)
+  expect(Object.keys(await run(images.join('\n')))).toEqual(images)
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toHaveLength(13)
+  // A registry that answers 404 for a repository the token does not open.
+  stub.maxAuthorization = Infinity
+  stub.unscoped = 404
+  stub.grant = (repositories) => (repositories.length > 1 ? repositories.slice(1) : repositories)
+  expect(await run('a/x\nb/y')).toEqual({ 'a/x': DIGEST, 'b/y': DIGEST })
+})
+
 it('asks per repository when the registry will not give one token for several, and fails each as its own', async () => {
   stub.grant = (repositories) => (repositories.length > 1 ? 400 : repositories[0] === 'd/w' ? 403 : repositories)
   const message = await failure('a/x\nd/w')
@@ -176,12 +197,12 @@ it("takes a token endpoint outage as every image's: no token request per reposit
 })
 
 it('asks for as many scopes at once as fit in a URL a server takes', () => {
-  const repositories = Array.from({ length: 40 }, (_, i) => `acme.com/${String(i).padStart(200, 'x')}`)
+  const repositories = Array.from({ length: 40 }, (_, i) => `acme.com/${String(i).padStart(100, 'x')}`)
   const groups = scopeGroups(repositories)
   expect(groups.flat()).toEqual(repositories)
   expect(groups.length).toBeGreaterThan(1)
   for (const group of groups)
-    expect(group.map((r) => `&scope=${encodeURIComponent(`repository:${r}:pull`)}`).join('').length).toBeLessThanOrEqual(4000)
+    expect(group.map((r) => `&scope=${encodeURIComponent(`repository:${r}:pull`)}`).join('').length).toBeLessThanOrEqual(2000)
   expect(scopeGroups(['a/x', 'b/y'])).toEqual([['a/x', 'b/y']])
 })
 

@@ -152,8 +152,11 @@ class Failed extends Error {
     }
 }
 const pullScope = (repository) => `repository:${repository}:pull`;
-/** How many characters of scope parameters one token request carries: far below the 8 KiB request line servers take. */
-const MAX_SCOPE_CHARS = 4000;
+/**
+ * How many characters of scope parameters one token request carries: its URL, and the token
+ * (which may list every repository it opens) in each later request's header, stay a few KiB.
+ */
+const MAX_SCOPE_CHARS = 2000;
 /** The repositories in order, in groups whose scope parameters fit in one token request. */
 function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
     const groups = [];
@@ -295,8 +298,10 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         const sharing = await sharedAuth(image);
         let headers = { ...(sharing ?? (await ownAuth(image))), Accept: MANIFEST_TYPES };
         let res = await request('HEAD', url, headers);
-        // A repository the shared token does not open asks for its own, as a pull of it would.
-        if (sharing && (res.status === 401 || res.status === 403)) {
+        // Any other answer to the shared token (it may not open this repository, a registry may hide
+        // one it does not open as 404, a server may refuse so long a header) is asked again with the
+        // repository's own, as a pull of it would: the shared token never decides a failure.
+        if (sharing && res.status >= 400 && res.status < 500) {
             headers = { ...(await ownAuth(image)), Accept: MANIFEST_TYPES };
             res = await request('HEAD', url, headers);
         }
