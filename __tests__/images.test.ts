@@ -212,6 +212,16 @@ it('reuses its connections: one for a check of images one after another', async 
   expect(stub.connections).toBe(1)
 })
 
+it('keeps a connection past the deadlines of the requests it served before', async () => {
+  // Each attempt's deadline fires after it is done; it must not end the next request on the same connection.
+  stub.delayMs = 100
+  retries.length = 0
+  const list = Array.from({ length: 8 }, (_, i) => `a/x:${i}`).join('\n')
+  expect(Object.keys(await run(list, { concurrency: 1, policy: { ...fast, timeoutMs: 300 } }))).toHaveLength(8)
+  expect(retries).toEqual([])
+  expect(stub.connections).toBe(1)
+})
+
 it('checks 20 images at once, and never more than `concurrency`', async () => {
   stub.delayMs = 50
   const list = Array.from({ length: 20 }, (_, i) => `a/x:${i}`).join('\n')
@@ -230,6 +240,11 @@ it('sends the login as Basic to a registry that asks for it, and nothing to one 
   stub.log.length = 0
   expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
   expect(stub.log).toEqual(['GET /v2/ -', 'HEAD /v2/a/x/manifests/latest -'])
+})
+
+it("takes a HEAD whose Content-Length (the manifest's size, no body) is over the body cap", async () => {
+  stub.manifest = Buffer.alloc(2 * 1024 * 1024, ' ')
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
 })
 
 it('hashes the manifest when HEAD brings no Docker-Content-Digest, within a size cap', async () => {

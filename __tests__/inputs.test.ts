@@ -155,6 +155,22 @@ describe('parseInputs', () => {
       { identity: ID, 'check-images': 'localhost:5000/a/b' },
       /^Input 'check-images' has an invalid image reference "localhost:5000\/a\/b": it names registry localhost:5000, but only cgr.dev/,
     ],
+    ['a 5000-character identity', { identity: 'a'.repeat(5000) }, /^Input 'identity' must be at most 260 characters long, not 5000$/],
+    ['an overlong registry', { identity: ID, registry: `${'a.'.repeat(130)}dev` }, /^Input 'registry' must be at most 260 characters long/],
+    ['an overlong audience', { identity: ID, audience: 'a'.repeat(261) }, /^Input 'audience' must be at most 260 characters long/],
+    [
+      'an overlong pull token',
+      { username: ID, password: 'x'.repeat(8193) },
+      /^Input 'password' must be at most 8192 characters long, not 8193$/,
+    ],
+    [
+      'an overlong download URL',
+      { identity: ID, 'download-url': `https://a.dev/${'x'.repeat(2048)}` },
+      /^Input 'download-url' must be at most 2048/,
+    ],
+    ['an overlong config path', { identity: ID, 'config-path': `/${'x'.repeat(4096)}` }, /^Input 'config-path' must be at most 4096/],
+    ['an overlong docker config', { identity: ID, 'docker-config': `/${'x'.repeat(4096)}` }, /^Input 'docker-config' must be at most 4096/],
+    ['an overlong boolean', { identity: ID, 'job-summary': 'true'.padEnd(300) }, /^Input 'job-summary' must be at most 260/],
   ]
   it.each(bad)('rejects %s with a one-line error naming the input', (_name, values, message) => {
     let error: unknown
@@ -167,6 +183,20 @@ describe('parseInputs', () => {
     const text = (error as Error).message
     expect(text).toMatch(message)
     expect(text).not.toContain('\n')
+  })
+
+  it('takes every input up to its maximum length', () => {
+    const inputs = parseInputs(
+      from({
+        identity: ID,
+        'config-path': `/${'x'.repeat(4095)}`,
+        'docker-config': `/${'d'.repeat(4095)}`,
+        registry: `${'a.'.repeat(126)}dev:5000`,
+      }),
+    )
+    expect(inputs.chainctl.configPath).toHaveLength(4096)
+    expect(inputs.registry).toHaveLength(260)
+    expect(parseInputs(from({ username: ID, password: 'p'.repeat(8192) })).auth).toMatchObject({ kind: 'pull-token' })
   })
 
   it('never echoes the password in an error', () => {

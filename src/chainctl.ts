@@ -3,7 +3,7 @@
 // login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
-import { lastLine, run } from './exec.js'
+import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
 import type { ChainctlInputs } from './inputs.js'
 import { installChainctl, type Installed } from './install.js'
 import { remember } from './state.js'
@@ -11,10 +11,16 @@ import { remember } from './state.js'
 export class ChainctlError extends Error {}
 
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl: Installed, c: ChainctlInputs, identity: string, audience?: string): Promise<void> {
+export async function login(
+  chainctl: Installed,
+  c: ChainctlInputs,
+  identity: string,
+  audience?: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
   const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
-  const { code, output } = await run(chainctl.path, args, '', env)
+  const { code, output } = await run(chainctl.path, args, '', env, timeoutMs)
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 

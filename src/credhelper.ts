@@ -3,6 +3,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeSecretFile } from './dockerconfig.js'
+import { getIdToken } from './oidc.js'
+import { DEFAULT_POLICY, type RetryPolicy } from './retry.js'
+import { exchangeToken } from './sts.js'
 
 /** The name docker knows it by: credHelpers value `setup-chainctl` runs docker-credential-setup-chainctl. */
 export const HELPER_NAME = 'setup-chainctl'
@@ -31,6 +34,22 @@ export function needsRefresh(cached: CachedToken | undefined, nowSec: number): b
   if (!cached) return true
   const margin = Math.min(300, (cached.exp - cached.iat) / 2)
   return cached.exp - nowSec < margin
+}
+
+/**
+ * A fresh registry token: the job's OIDC token exchanged at the STS. docker waits on the helper
+ * inside a later step, so the two requests share one overall deadline. Nothing is masked: the
+ * helper's stdout carries protocol answers only.
+ */
+export async function issueToken(
+  s: HelperSettings,
+  env: NodeJS.ProcessEnv,
+  { policy = DEFAULT_POLICY, onRetry }: { policy?: RetryPolicy; onRetry?: (message: string) => void } = {},
+): Promise<string> {
+  const until = Date.now() + policy.deadlineMs
+  const client = () => ({ policy: { ...policy, deadlineMs: until - Date.now() }, onRetry, mask: () => undefined })
+  const idToken = await getIdToken(s.audience, env, client())
+  return exchangeToken({ issuer: s.issuer, identity: s.identity, audience: s.registry, idToken }, client())
 }
 
 export function readCache(file: string): CachedToken | undefined {

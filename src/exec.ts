@@ -1,5 +1,6 @@
-// Runs a CLI with stdin always given and closed, collecting its output.
-import { spawn } from 'node:child_process'
+// Runs a CLI with stdin always given and closed, collecting its output, within a time limit.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { basename } from 'node:path'
 import { oneLine } from './errors.js'
 
 export interface Result {
@@ -9,17 +10,59 @@ export interface Result {
 
 export class ExecError extends Error {}
 
+/**
+ * The limit on every CLI the action runs. docker and podman give up on a silent registry within
+ * 20-25 s themselves, and chainctl's logins are two HTTP calls; a minute is well past what a
+ * working one takes, so only a stuck CLI (a hung daemon, a registry that never answers) reaches it.
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000
+/** Output kept: the tail, where a CLI says why it failed. */
+const MAX_OUTPUT_CHARS = 64 * 1024
+
+/** Kills the child and, on POSIX, its process group: a wrapper script's children die with it. */
+function stop(child: ChildProcess): void {
+  if (process.platform === 'win32' || !child.pid) child.kill('SIGKILL')
+  else {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // the group has gone already
+    }
+  }
+  // A grandchild that escaped the kill must not keep the pipes, and so this process, open.
+  child.stdout?.destroy()
+  child.stderr?.destroy()
+}
+
 // Plain spawn rather than @actions/exec: its stdin write crashes the process with EPIPE when the
 // child exits before reading, and a closed stdin means no CLI can ever wait on a prompt.
-export function run(cmd: string, args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<Result> {
+export function run(
+  cmd: string,
+  args: string[],
+  input = '',
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: 'pipe', windowsHide: true })
+    const child = spawn(cmd, args, { env, stdio: 'pipe', windowsHide: true, detached: process.platform !== 'win32' })
+    const timer = setTimeout(() => {
+      stop(child)
+      const command = oneLine(`${basename(cmd)} ${args.join(' ')}`)
+      reject(new ExecError(`${command} did not finish within ${timeoutMs / 1000}s and was stopped`))
+    }, timeoutMs)
     let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    const collect = (d: Buffer) => (output = (output + d.toString()).slice(-MAX_OUTPUT_CHARS))
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
     child.stdin.on('error', () => undefined) // the exit code tells what went wrong
-    child.on('error', (err) => reject(new ExecError(`${cmd} could not be run: ${oneLine(err.message)}`)))
-    child.on('close', (code) => resolve({ code: code ?? 1, output }))
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(new ExecError(`${cmd} could not be run: ${oneLine(err.message)}`))
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? 1, output })
+    })
     child.stdin.end(input)
   })
 }

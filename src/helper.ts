@@ -4,12 +4,9 @@
 // protocol answers; errors go to stderr with a non-zero exit.
 import { rmSync } from 'node:fs'
 import { decodeClaims } from './jwt.js'
-import { getIdToken } from './oidc.js'
-import { exchangeToken } from './sts.js'
-import { loadSettings, needsRefresh, readCache, registryHost, writeCache, type HelperSettings } from './credhelper.js'
+import { issueToken, loadSettings, needsRefresh, readCache, registryHost, writeCache, type HelperSettings } from './credhelper.js'
 
 const NOT_FOUND = 'credentials not found in native keychain'
-const noMask = () => undefined
 const stderr = (message: string) => process.stderr.write(`setup-chainctl credential helper: ${message}\n`)
 
 async function readStdin(): Promise<string> {
@@ -22,9 +19,7 @@ async function freshToken(s: HelperSettings): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
   const cached = readCache(s.cacheFile)
   if (cached && !needsRefresh(cached, now)) return cached.token
-  const opts = { mask: noMask, onRetry: stderr }
-  const idToken = await getIdToken(s.audience, process.env, opts)
-  const token = await exchangeToken({ issuer: s.issuer, identity: s.identity, audience: s.registry, idToken }, opts)
+  const token = await issueToken(s, process.env, { onRetry: stderr })
   const exp = decodeClaims(token).exp
   writeCache(s.cacheFile, { token, iat: now, exp: typeof exp === 'number' ? exp : now + 300 })
   return token

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { oneLine } from './errors.js'
-import { HttpError, jsonObject, send, text, type ClientOptions, type Request } from './http.js'
+import { BodyTooLargeError, HttpError, jsonObject, send, text, type ClientOptions, type Request, type RequestOptions } from './http.js'
 import { challengeFailure, describeFailures, manifestFailure, parseChallenge, tokenFailure, type Failure, type Who } from './pullfailure.js'
 import { manifestRef, type ImageRef } from './reference.js'
 
@@ -95,8 +95,8 @@ export async function checkImages(
 ): Promise<Record<string, string>> {
   // One connection serves an image's requests one after another, and the TLS session is resumed for the next.
   const agent = new (origin.startsWith('https:') ? HttpsAgent : HttpAgent)({ keepAlive: true })
-  const request = (method: Request['method'], url: string, headers: Headers, sink?: (body: NodeJS.ReadableStream) => Promise<void>) =>
-    send({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, agent })
+  const request = (method: Request['method'], url: string, headers: Headers, sink?: RequestOptions['sink'], maxBytes?: number) =>
+    send({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes, agent })
   const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`
 
   // Once per registry: how it wants to be authenticated.
@@ -174,20 +174,23 @@ export async function checkImages(
   // Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes.
   const hashManifest = async (url: string, headers: Headers): Promise<string> => {
     let digest: string | undefined
-    const res = await request('GET', url, headers, async (body) => {
+    const hashing = async (body: NodeJS.ReadableStream) => {
       const hash = createHash('sha256')
-      let size = 0
-      digest = undefined
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length
-        if (size > MAX_MANIFEST_BYTES) return
-        hash.update(chunk as Buffer)
-      }
+      for await (const chunk of body) hash.update(chunk as Buffer)
       digest = `sha256:${hash.digest('hex')}`
+    }
+    const res = await request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err: unknown) => {
+      if (!(err instanceof BodyTooLargeError)) throw err
+      throw new Failed({
+        kind: 'unexpected answer',
+        detail: `${login.registry} answered a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB after a HEAD without Docker-Content-Digest`,
+      })
     })
     if (digest) return digest
-    const why = res.status === 200 ? `a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB` : `HTTP ${res.status} to a GET`
-    throw new Failed({ kind: 'unexpected answer', detail: `${login.registry} answered ${why} after a HEAD without Docker-Content-Digest` })
+    throw new Failed({
+      kind: 'unexpected answer',
+      detail: `${login.registry} answered HTTP ${res.status} to a GET after a HEAD without Docker-Content-Digest`,
+    })
   }
 
   const digestOf = async (image: ImageRef): Promise<string> => {

@@ -1,6 +1,6 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
-import { BadReference, parseReferences, type ImageRef } from './reference.js'
+import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './reference.js'
 import { CLIS, type Cli } from './registrycli.js'
 
 export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
@@ -51,6 +51,16 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
 const HOST = new RegExp(`^${LABEL}(?:\\.${LABEL})*(?::\\d{1,5})?$`)
 // Printable, no spaces, no control characters: an OIDC audience is a URI or a host.
 const AUDIENCE = /^[\x21-\x7e]{1,256}$/
+
+// Every input's longest sane value: a full DNS name (253) with a port fits the default.
+const DEFAULT_MAX_LENGTH = 260
+const MAX_LENGTH: Record<string, number> = {
+  password: 8192,
+  'download-url': 2048,
+  'config-path': 4096,
+  'docker-config': 4096,
+  'check-images': MAX_IMAGES * 512, // a reference is at most a 255-character name, a tag and a digest
+}
 
 function fail(name: string, expected: string, got?: string): never {
   const shown = got === undefined ? '' : `; got ${JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}...` : got)}`
@@ -151,8 +161,19 @@ function checkImages(value: string, registry: string): ImageRef[] {
   }
 }
 
+/** `get` with each value's length checked as it is read: an oversized input never reaches a request. */
+function bounded(get: (name: string) => string): (name: string) => string {
+  return (name) => {
+    const value = get(name)
+    const max = MAX_LENGTH[name] ?? DEFAULT_MAX_LENGTH
+    if (value.length > max) fail(name, `must be at most ${max} characters long, not ${value.length}`)
+    return value
+  }
+}
+
 /** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
-export function parseInputs(get: (name: string) => string): Inputs {
+export function parseInputs(unbounded: (name: string) => string): Inputs {
+  const get = bounded(unbounded)
   const environment = host('environment', get('environment') || 'enforce.dev')
   const registry = host('registry', get('registry') || 'cgr.dev')
   const logout = bool('logout', get('logout') || 'true')

@@ -10,6 +10,12 @@ import { join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
 import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
+import { DEFAULT_POLICY } from './retry.js'
+
+/** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
+const MAX_BINARY_BYTES = 512 * 1024 * 1024
+// Each attempt's deadline covers the whole body: 2 minutes lets 60 MB through a 0.5 MB/s link.
+const BINARY_POLICY = { ...DEFAULT_POLICY, timeoutMs: 120_000, deadlineMs: 300_000 }
 
 export interface Installed {
   version: string
@@ -39,7 +45,7 @@ async function downloadTo(url: string, file: string, opts: Partial<RequestOption
     await pipeline(body, hashing, createWriteStream(file, { mode: 0o700 }))
     sha256 = hash.digest('hex')
   }
-  await fetchOk(url, { ...opts, sink })
+  await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES })
   return sha256
 }
 

@@ -2,7 +2,7 @@
 // and skopeo read too). The secret goes on stdin only.
 import { existsSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { lastLine, run } from './exec.js'
+import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
 
 export const CLIS = ['docker', 'podman'] as const
 export type Cli = (typeof CLIS)[number]
@@ -40,9 +40,15 @@ function invocation(target: Target, verb: 'login' | 'logout', registry: string):
   return { args: [verb, registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
 }
 
-export async function cliLogin(target: Target, registry: string, username: string, secret: string): Promise<void> {
+export async function cliLogin(
+  target: Target,
+  registry: string,
+  username: string,
+  secret: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
   const { args, env } = invocation(target, 'login', registry)
-  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env)
+  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env, timeoutMs)
   if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
 }
 

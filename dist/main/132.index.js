@@ -11,7 +11,7 @@ __webpack_require__.d(__webpack_exports__, {
   setupChainctl: () => (/* binding */ setupChainctl)
 });
 
-// UNUSED EXPORTS: ChainctlError
+// UNUSED EXPORTS: ChainctlError, login
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
@@ -27,8 +27,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./src/http.ts + 1 modules
-var http = __webpack_require__(256);
+// EXTERNAL MODULE: ./src/http.ts + 2 modules
+var http = __webpack_require__(1393);
 ;// CONCATENATED MODULE: ./src/release.ts
 // Pure facts about chainctl releases: file names per platform, the checksums file, and the
 // tool-cache name of a download source.
@@ -70,6 +70,8 @@ function toolCacheName(downloadUrl) {
     return `chainctl-${host}-${(0,external_node_crypto_.createHash)('sha256').update(downloadUrl).digest('hex').slice(0, 12)}`;
 }
 
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __webpack_require__(9809);
 ;// CONCATENATED MODULE: ./src/install.ts
 // Installs chainctl through the tool cache: resolve the version, download, verify its sha256
 // against the release's checksums file, cache, and put it on PATH. A cache hit is verified the
@@ -82,6 +84,11 @@ function toolCacheName(downloadUrl) {
 
 
 
+
+/** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
+const MAX_BINARY_BYTES = 512 * 1024 * 1024;
+// Each attempt's deadline covers the whole body: 2 minutes lets 60 MB through a 0.5 MB/s link.
+const BINARY_POLICY = { ...retry/* DEFAULT_POLICY */.zj, timeoutMs: 120_000, deadlineMs: 300_000 };
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url, opts) {
     const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
@@ -103,7 +110,7 @@ async function downloadTo(url, file, opts) {
         await (0,promises_.pipeline)(body, hashing, (0,external_node_fs_.createWriteStream)(file, { mode: 0o700 }));
         sha256 = hash.digest('hex');
     };
-    await fetchOk(url, { ...opts, sink });
+    await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES });
     return sha256;
 }
 /** The sha256 the release's chainctl_checksums.txt lists for `file`. */
@@ -186,10 +193,10 @@ var state = __webpack_require__(2462);
 class ChainctlError extends Error {
 }
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl, c, identity, audience) {
+async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env);
+    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs);
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }

@@ -23,8 +23,8 @@ var external_node_http_ = __webpack_require__(7067);
 var external_node_https_ = __webpack_require__(4708);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
-// EXTERNAL MODULE: ./src/http.ts + 1 modules
-var http = __webpack_require__(256);
+// EXTERNAL MODULE: ./src/http.ts + 2 modules
+var http = __webpack_require__(1393);
 // EXTERNAL MODULE: ./src/reference.ts
 var reference = __webpack_require__(8286);
 ;// CONCATENATED MODULE: ./src/pullfailure.ts
@@ -192,7 +192,7 @@ function failureOf(err) {
 async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
     // One connection serves an image's requests one after another, and the TLS session is resumed for the next.
     const agent = new (origin.startsWith('https:') ? external_node_https_.Agent : external_node_http_.Agent)({ keepAlive: true });
-    const request = (method, url, headers, sink) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, agent });
+    const request = (method, url, headers, sink, maxBytes) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes, agent });
     const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
     // Once per registry: how it wants to be authenticated.
     let challenge;
@@ -276,22 +276,26 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
     // Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes.
     const hashManifest = async (url, headers) => {
         let digest;
-        const res = await request('GET', url, headers, async (body) => {
+        const hashing = async (body) => {
             const hash = (0,external_node_crypto_.createHash)('sha256');
-            let size = 0;
-            digest = undefined;
-            for await (const chunk of body) {
-                size += chunk.length;
-                if (size > MAX_MANIFEST_BYTES)
-                    return;
+            for await (const chunk of body)
                 hash.update(chunk);
-            }
             digest = `sha256:${hash.digest('hex')}`;
+        };
+        const res = await request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
+            if (!(err instanceof http/* BodyTooLargeError */.Au))
+                throw err;
+            throw new Failed({
+                kind: 'unexpected answer',
+                detail: `${login.registry} answered a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB after a HEAD without Docker-Content-Digest`,
+            });
         });
         if (digest)
             return digest;
-        const why = res.status === 200 ? `a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB` : `HTTP ${res.status} to a GET`;
-        throw new Failed({ kind: 'unexpected answer', detail: `${login.registry} answered ${why} after a HEAD without Docker-Content-Digest` });
+        throw new Failed({
+            kind: 'unexpected answer',
+            detail: `${login.registry} answered HTTP ${res.status} to a GET after a HEAD without Docker-Content-Digest`,
+        });
     };
     const digestOf = async (image) => {
         const url = `${origin}/v2/${image.repository}/manifests/${(0,reference/* manifestRef */.rx)(image)}`;

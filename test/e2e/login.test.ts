@@ -1,7 +1,7 @@
 // End to end: the committed bundle, run as the runner runs it, against the sandbox's OIDC, STS
 // and a real registry, with the real docker CLI; a later step pulls with skopeo.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
 import { laterStep, outputs, runStep, type Job } from '../sandbox/runner.ts'
 import { dockerCalls, dockerConfig, job, leaks, visible } from './helpers.ts'
@@ -151,6 +151,31 @@ describe('login with the job OIDC token', () => {
     expect(main.ms).toBeLessThan(35_000)
     expect(dockerCalls(j)).toEqual([])
   }, 60_000)
+
+  it('ends an STS that drips its answer within the overall deadline, leaving nothing behind', async () => {
+    sb.sts.faults.push(...Array(5).fill({ drip: 2000 })) // one byte every 2 s: no idle timer ever fires
+    const j = job(sb)
+    const config = join(j.home, '.docker', 'config.json')
+    const theirs = '{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "b3RoZXI6am9i"\n\t\t}\n\t}\n}'
+    mkdirSync(dirname(config), { recursive: true })
+    writeFileSync(config, theirs, { mode: 0o600 })
+    const main = await runStep(j, 'main', { identity: IDENTITY })
+    expect(main.code).toBe(1)
+    expect(main.ms).toBeLessThan(32_000) // the 30 s deadline, and Node starting
+    const retry = (n: number) => new RegExp(`^::warning::Chainguard STS request failed \\(timed out\\); retry ${n}/4 in \\d\\.\\ds$`)
+    expect(visible(main).slice(2)).toEqual([
+      expect.stringMatching(retry(1)),
+      expect.stringMatching(retry(2)),
+      expect.stringMatching(/^::error::Chainguard STS request failed \(timed out\) after 3 attempt\(s\) in 30\.\ds$/),
+    ])
+    expect(main.stderr).toBe('') // one line, no stack trace
+    expect(sb.sts.requests).toHaveLength(3)
+    const post = await runStep(j, 'post')
+    expect(post.code).toBe(0)
+    expect(readFileSync(config, 'utf8')).toBe(theirs)
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+    expect(dockerCalls(j)).toEqual([])
+  }, 60_000)
 })
 
 describe('bad inputs', () => {
@@ -159,6 +184,11 @@ describe('bad inputs', () => {
     ['a newline in registry', { identity: IDENTITY, registry: 'cgr.dev\nevil' }, /^::error::Input 'registry' must be a host name/],
     ['an option-like registry', { identity: IDENTITY, registry: '--username=x' }, /^::error::Input 'registry' must be a host name/],
     ['$() in environment', { identity: IDENTITY, environment: '$(id)' }, /^::error::Input 'environment' must be a host name/],
+    [
+      'a 5000-character identity',
+      { identity: 'a'.repeat(5000) },
+      /^::error::Input 'identity' must be at most 260 characters long, not 5000$/,
+    ],
     [
       'identity with a pull token',
       { identity: IDENTITY, username: PULL_IDENTITY, password: 'x' },

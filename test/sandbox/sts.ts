@@ -14,7 +14,8 @@ export interface Identity {
   audience?: string
 }
 
-export type Fault = { status: number; retryAfter?: string } | { html: true } | { hang: true }
+/** `drip`: answer 200 with JSON headers, then one byte every `drip` ms for as long as the client listens. */
+export type Fault = { status: number; retryAfter?: string } | { html: true } | { hang: true } | { drip: number }
 
 export interface StsOptions {
   /** The issuer this STS names in its tokens, e.g. https://issuer.enforce.dev */
@@ -74,6 +75,11 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
   const exchange = async (req: IncomingMessage, res: ServerResponse, body: string, record: StsRequest) => {
     const fault = sts.faults.shift()
     if (fault && 'hang' in fault) return // never answers; the client must time out
+    if (fault && 'drip' in fault) {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).write('{')
+      const timer = setInterval(() => res.write(' '), fault.drip)
+      return void res.on('close', () => clearInterval(timer))
+    }
     if (fault && 'html' in fault) {
       res.writeHead(502, { 'Content-Type': 'text/html' })
       return res.end('<html><head><title>502 Bad Gateway</title></head><body>upstream error</body></html>')
