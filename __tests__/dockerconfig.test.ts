@@ -58,6 +58,16 @@ describe('docker config files', () => {
     expect(lstatSync(join(d, 'config.json')).isSymbolicLink()).toBe(true)
   })
 
+  it('follows a relative link from the real folder it is in, when that folder is reached through a link', () => {
+    const d = dir()
+    mkdirSync(join(d, 'store', 'docker'), { recursive: true })
+    mkdirSync(join(d, 'store', 'dotfiles'))
+    symlinkSync('../dotfiles/config.json', join(d, 'store', 'docker', 'config.json'))
+    symlinkSync(join(d, 'store', 'docker'), join(d, '.docker'))
+    expect(realFile(join(d, '.docker', 'config.json'))).toBe(join(d, 'store', 'dotfiles', 'config.json'))
+    expect(realFile(join(d, '.docker', 'new', 'config.json'))).toBe(join(d, 'store', 'docker', 'new', 'config.json'))
+  })
+
   it('reads the credential a CLI stored, nothing else', () => {
     const file = join(dir(), 'config.json')
     writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': { auth: 'YTpi' }, 'x.io': {}, 'y.io': { identitytoken: 't' } } }))

@@ -3,9 +3,20 @@
 // stay byte-for-byte) through symbolic links to the real file as docker does, atomically (temp
 // file + rename beside the real file).
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 
 export type DockerConfig = Record<string, unknown> & {
   credHelpers?: Record<string, unknown>
@@ -25,10 +36,22 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 export function realFile(file: string): string {
   let path = resolve(file)
   for (let hops = 0; hops < 40; hops++) {
+    // A relative link starts from the folder it really is in, as the system resolves it, not from a linked folder's parent.
+    path = join(realFolder(dirname(path)), basename(path))
     if (!isLink(path)) return path
     path = resolve(dirname(path), readlinkSync(path))
   }
   throw new DockerConfigError(`${file}: too many levels of symbolic links`)
+}
+
+/** A folder's real path; for one that does not exist yet, its nearest existing parent's, with the rest appended. */
+function realFolder(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch {
+    const parent = dirname(dir)
+    return parent === dir ? dir : join(realFolder(parent), basename(dir))
+  }
 }
 
 function isLink(path: string): boolean {
