@@ -50,6 +50,21 @@ describe('one config entry, set and undone', () => {
     expect(readdirSync(d).sort()).toEqual(['config.json', 'keep'])
   })
 
+  it.each([
+    ['on one line', JSON.stringify(JSON.parse(USER))],
+    ['with CRLF line ends', USER.replace(/\n/g, '\r\n') + '\r\n'],
+    ['spaced as a person wrote it', '{ "auths" : { "ghcr.io" : { "auth" : "dXNlcjpwYXNz" } },\n  "psFormat": "table {{.ID}}"  }\n\n'],
+    ['empty', ''],
+  ])('gives back a file written %s byte for byte', (_how, text) => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, text, { mode: 0o640 })
+    const undo = set(file, OURS, join(d, 'keep'))
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(readFileSync(file, 'utf8')).toBe(text)
+    expect(mode(file)).toBe(0o640)
+  })
+
   it('sets an entry for good, unmarked, without a folder to keep the undo in', () => {
     const file = join(dir(), 'config.json')
     expect(setEntry(file, 'auths', 'cgr.dev', OURS)).toBeUndefined()
@@ -137,7 +152,26 @@ describe('one config entry, set and undone', () => {
       const second = set(file, OTHER, keep)
       expect(restoreEntry(first)).toBe('replaced')
       expect(restoreEntry(second)).toBe('removed')
-      expect(read(file)).toEqual({ auths: {} })
+      expect(readFileSync(file, 'utf8')).toBe('{}')
+    })
+
+    it('with no file before them, the last to end removes the file and the folders the first made', () => {
+      const home = dir()
+      const file = join(home, '.docker', 'config.json')
+      const first = set(file, OURS, keep)
+      const second = set(file, OTHER, keep)
+      expect(restoreEntry(first)).toBe('replaced')
+      expect(restoreEntry(second)).toBe('removed')
+      expect(readdirSync(home)).toEqual([])
+    })
+
+    it('the last to end leaves what a step changed meanwhile', () => {
+      const first = set(file, OURS, keep)
+      const second = set(file, OTHER, keep)
+      setEntry(file, 'auths', 'ghcr.io', USERS) // a step's own login elsewhere
+      expect(restoreEntry(first)).toBe('replaced')
+      expect(restoreEntry(second)).toBe('restored')
+      expect(read(file)).toEqual({ auths: { 'cgr.dev': USERS, 'ghcr.io': USERS } })
     })
 
     it('a run whose undo never ran (its temp folder gone): its login does not come back, and what was before it is unknown', () => {

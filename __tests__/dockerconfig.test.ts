@@ -34,8 +34,25 @@ describe('docker config files', () => {
     expect(statSync(file).mode & 0o777).toBe(0o640)
   })
 
+  it('writes a config on one line on one line, and one with CRLF line ends with CRLF', () => {
+    const file = join(dir(), 'config.json')
+    for (const [text, written] of [
+      ['{"auths":{"ghcr.io":{}}}', '{"auths":{"ghcr.io":{}},"credHelpers":{"cgr.dev":"x"}}'],
+      [
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  }\r\n}\r\n',
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  },\r\n  "credHelpers": {\r\n    "cgr.dev": "x"\r\n  }\r\n}\r\n',
+      ],
+    ]) {
+      writeFileSync(file, text)
+      const loaded = loadConfig(file)
+      loaded.config.credHelpers = { 'cgr.dev': 'x' }
+      saveConfig(file, loaded, 0o600)
+      expect(readFileSync(file, 'utf8')).toBe(written)
+    }
+  })
+
   it('reads a missing config as empty, docker-style, and refuses one it cannot read', () => {
-    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', newline: '' })
+    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', eol: '\n', newline: '', text: null })
     const file = join(dir(), 'config.json')
     writeFileSync(file, '{ not json')
     expect(() => loadConfig(file)).toThrow(`${file} is not valid JSON; fix or remove it`)

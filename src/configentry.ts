@@ -4,7 +4,18 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { loadConfig, realFile, saveConfig, section, withLock, writeSecretFile, type Section } from './dockerconfig.js'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  loadConfig,
+  parseConfig,
+  realFile,
+  saveConfig,
+  section,
+  withLock,
+  writeSecretFile,
+  type DockerConfig,
+  type Section,
+} from './dockerconfig.js'
 
 /**
  * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
@@ -20,6 +31,16 @@ interface Kept {
   previous?: unknown
   /** The entry there before any run of this action that has not yet undone its own. */
   original?: unknown
+  /** The file then: the last run to undo its entry puts it back byte for byte when nothing else changed. */
+  found?: Found
+}
+
+interface Found {
+  /** null: there was no file. */
+  text: string | null
+  mode?: number
+  /** The first folder a run made for it. */
+  madeDir?: string
 }
 
 /** What it takes to undo one setEntry: saved by the main step for the post step (no secret in it). */
@@ -83,9 +104,11 @@ export function setEntry(file: string, name: Section, key: string, value: unknow
     if (keepDir) {
       const previous = entries?.[key]
       const other = keptBy(previous)
-      const original = other ? (readJson(other) as Kept | undefined)?.original : previous
+      const before = other ? (readJson(other) as Kept | undefined) : undefined
+      const original = other ? before?.original : previous
+      const found = other ? before?.found : { text: loaded.text, mode, madeDir }
       const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
-      writeSecretFile(kept, JSON.stringify({ previous, original } satisfies Kept))
+      writeSecretFile(kept, JSON.stringify({ previous, original, found } satisfies Kept))
       undo = {
         file: real,
         section: name,
@@ -122,7 +145,8 @@ export function restoreEntry(u: EntryUndo): Restored {
   try {
     if (!existsSync(u.file)) return 'gone'
     const outcome = withLock(u.file, () => restore(u, kept))
-    if (u.madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), u.madeDir)
+    const madeDir = kept?.found?.madeDir ?? u.madeDir
+    if (madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), madeDir)
     return outcome
   } finally {
     rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
@@ -134,27 +158,38 @@ function restore(u: EntryUndo, kept: Kept | undefined): Restored {
   const entries = section(loaded.config, u.section, u.file) ?? {}
   const current = entries[u.key]
   const other = keptBy(kept?.previous)
-  const back = other && !existsSync(other) ? kept?.original : kept?.previous
+  // The last run of this action on the file to undo its entry: the file goes back to how it was found.
+  const last = !other || !existsSync(other)
+  const back = last ? kept?.original : kept?.previous
   // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
   const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)
   if (current !== undefined && !ours) {
     return back !== undefined && fingerprint(current) === fingerprint(back) ? 'restored' : 'replaced'
   }
-  if (back !== undefined) {
-    loaded.config[u.section] = { ...entries, [u.key]: back }
-    saveConfig(u.file, loaded, u.mode ?? 0o600)
-    return 'restored'
-  }
   const lost = u.hadEntry && !kept
-  if (current === undefined) return lost ? 'lost' : 'gone'
-  delete entries[u.key]
+  if (current === undefined && back === undefined) return lost ? 'lost' : 'gone'
+  if (back !== undefined) entries[u.key] = back
+  else delete entries[u.key]
+  loaded.config[u.section] = entries
   if (u.sectionAdded && Object.keys(entries).length === 0) delete loaded.config[u.section]
-  if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
+  const found = last ? kept?.found : undefined
+  if (found && asFound(loaded.config, u.section, found.text, u.file)) {
+    if (found.text === null) rmSync(u.file)
+    else writeSecretFile(u.file, found.text, found.mode ?? 0o600)
+  } else if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
     rmSync(u.file) // the action made it
   } else {
     saveConfig(u.file, loaded, u.mode ?? 0o600)
   }
-  return lost ? 'lost' : 'removed'
+  return back !== undefined ? 'restored' : lost ? 'lost' : 'removed'
+}
+
+/** Whether `config` is what the file held when found (an empty section it did not have aside). */
+function asFound(config: DockerConfig, name: Section, text: string | null, file: string): boolean {
+  const found = text === null ? {} : parseConfig(text, file)
+  const now = { ...config }
+  if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
+  return isDeepStrictEqual(now, found)
 }
 
 /** Removes `dir` and its parents up to `top`, while they are empty. */
