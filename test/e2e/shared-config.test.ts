@@ -3,9 +3,9 @@
 // a user names; end to end in the sandbox with the real docker, podman and skopeo.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { configDiff, job, readJson, richDockerConfig, visible, writeDockerConfig } from './helpers.ts'
+import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
+import { basic, configDiff, job, readJson, richDockerConfig, visible, writeDockerConfig } from './helpers.ts'
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -78,5 +78,102 @@ describe('two jobs at once on a fresh machine (one HOME, one XDG_RUNTIME_DIR)', 
     expect(warnings(await runStep(second, 'post'))).toEqual([])
     expect(readdirSync(home)).toEqual([])
     expect(readdirSync(run)).toEqual([])
+  })
+})
+
+describe('the credential helper with docker-config naming a folder other jobs may use', () => {
+  it("is registered in a config of the job's own: another job's docker login there works, and one job ending leaves the other its helper", async () => {
+    const home = scratchDir('shared-home-')
+    const dir = join(home, 'ci-docker')
+    const original = richDockerConfig()
+    const text = writeDockerConfig(dir, original)
+    const [a, b] = [job(sb, { home }), job(sb, { home })]
+    const inputs = { ...base, 'credential-helper': 'true', 'docker-config': dir }
+    expect((await runStep(a, 'main', inputs)).code).toBe(0)
+    expect((await runStep(b, 'main', inputs)).code).toBe(0)
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(text) // never names the helper
+    for (const j of [a, b])
+      expect(configDiff(original, readJson(join(fileCommands(j.files.env).DOCKER_CONFIG, 'config.json')))).toEqual(['credHelpers.cgr.dev'])
+    // A third job, without the action, logs docker in to the same folder.
+    const other = job(sb, { home, oidc: false })
+    other.env.DOCKER_CONFIG = dir
+    other.env.TOKEN = sb.pullToken
+    const login = await laterStep(other, 'sh', [
+      '-c',
+      `printf %s "$TOKEN" | docker login cgr.dev -u ${PULL_IDENTITY} --password-stdin && docker logout cgr.dev`,
+    ])
+    expect(login.stderr).not.toMatch(/executable file not found/)
+    expect(login.code).toBe(0)
+    expect(warnings(await runStep(a, 'post'))).toEqual([])
+    expect((await skopeo(b)).code).toBe(0) // through B's helper, after A ended
+    expect(warnings(await runStep(b, 'post'))).toEqual([])
+    expect(configDiff(original, readJson(join(dir, 'config.json')))).toEqual([])
+  })
+})
+
+describe("a job's own config on a machine where jobs share podman's auth file", () => {
+  afterEach(() => sb.registry.denied.splice(0))
+
+  it.each([
+    ['docker-config: isolated', { 'docker-config': 'isolated' }],
+    ['the credential helper', { 'credential-helper': 'true' }],
+  ])("with %s, skopeo uses this job's login, not one another job left in podman's auth file", async (_what, inputs) => {
+    const home = scratchDir('shared-home-')
+    const run = scratchDir('shared-run-')
+    const [a, b] = [job(sb, { home }), job(sb, { home, oidc: false })]
+    for (const j of [a, b]) j.env.XDG_RUNTIME_DIR = run
+    sb.registry.denied.push({ account: PULL_IDENTITY, repository: 'chainguard/hello' }) // B's identity may not pull it
+    expect((await runStep(a, 'main', { ...base, ...inputs })).code).toBe(0)
+    const bInputs = { username: PULL_IDENTITY, password: sb.pullToken, install: 'false', 'container-cli': 'podman' }
+    expect((await runStep(b, 'main', bInputs)).code).toBe(0)
+    expect(Object.keys(readJson(join(run, 'containers', 'auth.json')).auths as object)).toEqual(['cgr.dev']) // B's login
+    const pull = await skopeo(a)
+    expect(pull.stderr).toBe('')
+    expect(pull.code).toBe(0)
+    await runStep(b, 'post')
+    expect(warnings(await runStep(a, 'post'))).toEqual([])
+  })
+})
+
+describe('docker-config: odd values', () => {
+  it('a path to a file fails before any network call, naming the input', async () => {
+    const j = job(sb)
+    const file = join(j.home, 'not-a-folder')
+    writeFileSync(file, 'x')
+    const stsCalls = sb.sts.requests.length
+    const main = await runStep(j, 'main', { ...base, 'docker-config': file })
+    expect(main.code).toBe(1)
+    expect(visible(main)).toEqual([`::error::Input 'docker-config' must be empty, 'isolated' or a folder path, not a file; got "${file}"`])
+    expect(sb.sts.requests.length).toBe(stsCalls)
+    expect(fileCommands(j.files.env)).toEqual({})
+  })
+
+  it('~user fails, naming the input, with no folder made in the workspace', async () => {
+    const j = job(sb)
+    const main = await runStep(j, 'main', { ...base, 'docker-config': '~root/docker' })
+    expect(main.code).toBe(1)
+    expect(visible(main)).toEqual([
+      `::error::Input 'docker-config' must name a folder with ~ or ~/ (your home), not ~user; got "~root/docker"`,
+    ])
+    expect(readdirSync(j.env.GITHUB_WORKSPACE)).toEqual([])
+  })
+})
+
+describe('docker-config: isolated', () => {
+  it("leaves out the registry's entries under any spelling (https://cgr.dev, cgr.dev/v2/)", async () => {
+    const j = job(sb)
+    const users = {
+      auths: {
+        'https://cgr.dev': { auth: basic('me', 'mine') },
+        'cgr.dev/v2/': { auth: basic('me', 'old') },
+        'ghcr.io': { auth: basic('u', 'p') },
+      },
+    }
+    const text = writeDockerConfig(join(j.home, '.docker'), users)
+    expect((await runStep(j, 'main', { ...base, 'docker-config': 'isolated' })).code).toBe(0)
+    const own = readJson(join(fileCommands(j.files.env).DOCKER_CONFIG, 'config.json'))
+    expect(Object.keys(own.auths as object).sort()).toEqual(['cgr.dev', 'ghcr.io'])
+    await runStep(j, 'post')
+    expect(readFileSync(join(j.home, '.docker', 'config.json'), 'utf8')).toBe(text)
   })
 })

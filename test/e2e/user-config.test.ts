@@ -208,18 +208,29 @@ describe('the credential helper', () => {
     expect(existsSync(exportedDockerConfig(j))).toBe(false)
   })
 
-  it("puts a user's own credHelpers entry back in a folder named by docker-config", async () => {
+  it("leaves a folder named by docker-config untouched too, registering in a config of the job's own made from it", async () => {
     const j = job(sb)
     const dir = join(j.home, 'ci-docker')
-    const original = writeDockerConfig(dir, { ...richDockerConfig(), credHelpers: { 'cgr.dev': 'cgr', 'gcr.io': 'gcloud' } })
+    const config = { ...richDockerConfig(), credHelpers: { 'cgr.dev': 'cgr', 'gcr.io': 'gcloud' } }
+    const original = writeDockerConfig(dir, config)
     expect((await runStep(j, 'main', { ...helper, 'docker-config': dir })).code).toBe(0)
-    expect(readJson(join(dir, 'config.json')).credHelpers).toEqual({ 'cgr.dev': 'setup-chainctl', 'gcr.io': 'gcloud' })
-    expect((await skopeo(j)).code).toBe(0)
-    const post = await runStep(j, 'post')
-    expect(visible(post)).toEqual([
-      `Removed the credential helper for cgr.dev; the credHelpers entry that was there before is back in ${dir}/config.json`,
-    ])
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(original)
+    const own = readJson(join(exportedDockerConfig(j), 'config.json'))
+    expect(configDiff(config, own)).toEqual(['credHelpers.cgr.dev'])
+    expect((await skopeo(j)).code).toBe(0)
+    expect(visible(await runStep(j, 'post'))).toEqual(['Removed the credential helper for cgr.dev'])
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(original)
+  })
+
+  it("is registered directly in a folder of the job's own under RUNNER_TEMP named by docker-config", async () => {
+    const j = job(sb)
+    const dir = join(j.env.RUNNER_TEMP, 'my-docker')
+    expect((await runStep(j, 'main', { ...helper, 'docker-config': dir })).code).toBe(0)
+    expect(exportedDockerConfig(j)).toBe(dir)
+    expect(readJson(join(dir, 'config.json'))).toEqual({ credHelpers: { 'cgr.dev': 'setup-chainctl' } })
+    expect((await skopeo(j)).code).toBe(0)
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 })
 
@@ -272,12 +283,14 @@ describe('a config.json that is a symbolic link (dotfiles, mounted configs)', ()
     expect(readFileSync(target, 'utf8')).toBe(text)
   })
 
-  it('with the credential helper', async () => {
+  it("with the credential helper, carried into a config of the job's own", async () => {
     const j = job(sb)
     const { link, target, original, text } = await linked(j)
     expect((await runStep(j, 'main', { ...base, 'credential-helper': 'true', 'docker-config': join(j.home, 'ci-docker') })).code).toBe(0)
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
-    expect(configDiff(original, readJson(target))).toEqual(['credHelpers.cgr.dev'])
+    expect(readFileSync(target, 'utf8')).toBe(text)
+    expect(configDiff(original, readJson(join(exportedDockerConfig(j), 'config.json')))).toEqual(['credHelpers.cgr.dev'])
+    expect((await skopeo(j)).code).toBe(0)
     await runStep(j, 'post')
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
     expect(readFileSync(target, 'utf8')).toBe(text)
