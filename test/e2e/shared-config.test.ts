@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
 import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { basic, configDiff, job, readJson, richDockerConfig, visible, writeDockerConfig } from './helpers.ts'
+import { basic, configDiff, credentialStore, job, readJson, richDockerConfig, visible, writeDockerConfig } from './helpers.ts'
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -176,4 +176,36 @@ describe('docker-config: isolated', () => {
     await runStep(j, 'post')
     expect(readFileSync(join(j.home, '.docker', 'config.json'), 'utf8')).toBe(text)
   })
+})
+
+describe('a docker config with a credential store', () => {
+  it.each(['docker', 'docker,podman'])(
+    'is never rewritten: keys docker does not know, and your own logins under other spellings, stay (container-cli: %s)',
+    async (clis) => {
+      const j = job(sb)
+      const store = credentialStore(j)
+      // A key of another tool, and the user's own login kept in the store under https://cgr.dev.
+      const users = richDockerConfig({ credsStore: store.name })
+      const config = {
+        ...users,
+        auths: { ...(users.auths as object), 'https://cgr.dev': {} },
+        'x-acme-tool': { mirror: 'https://mirror.internal' },
+      }
+      const dir = join(j.home, 'ci-docker')
+      const text = writeDockerConfig(dir, config)
+      j.env.DOCKER_CONFIG = dir
+      const own = JSON.stringify({ ServerURL: 'https://cgr.dev', Username: 'me', Secret: 'my-own' })
+      expect((await laterStep(j, 'sh', ['-c', `printf %s '${own}' | docker-credential-${store.name} store`])).code).toBe(0)
+      const main = await runStep(j, 'main', { ...base, 'container-cli': clis })
+      expect(main.code).toBe(0)
+      if (clis === 'docker') expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(text)
+      else expect(configDiff(config, readJson(join(dir, 'config.json')))).toEqual(['auths.cgr.dev']) // podman's own entry
+      expect(store.stored().sort()).toEqual(['cgr.dev', 'https://cgr.dev'])
+      const get = await laterStep(j, 'sh', ['-c', `printf cgr.dev | docker-credential-${store.name} get`])
+      expect(JSON.parse(get.stdout)).toMatchObject({ ServerURL: 'cgr.dev', Username: '_token' })
+      expect(warnings(await runStep(j, 'post'))).toEqual([])
+      expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(text)
+      expect(store.stored()).toEqual(['https://cgr.dev'])
+    },
+  )
 })
