@@ -146,6 +146,25 @@ describe('one config entry, set and undone', () => {
       expect(restoreEntry(second)).toBe('removed')
     })
 
+    it('three jobs, the middle one ends first: the first keeps its login until the last has ended', () => {
+      const THIRD = { auth: Buffer.from('_token:third-run').toString('base64') }
+      const [a, b, c] = [set(file, OURS, keep), set(file, OTHER, keep), set(file, THIRD, keep)]
+      expect(restoreEntry(b)).toBe('replaced')
+      expect(restoreEntry(c)).toBe('restored')
+      expect(entry()).toMatchObject(OURS) // A is still running
+      expect(restoreEntry(a)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
+    it('two jobs with one pull token, after a rewrite dropped the marks: the first to end leaves the other its login', () => {
+      const [a, b] = [set(file, OURS, keep), set(file, { ...OURS }, keep)]
+      writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': OURS } })) // docker rewrote the file
+      expect(restoreEntry(a)).toBe('replaced')
+      expect(entry()).toEqual(OURS)
+      expect(restoreEntry(b)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
     it("with nothing there before, no ended run's login comes back", () => {
       writeFileSync(file, '{}')
       const first = set(file, OURS, keep)

@@ -2,7 +2,7 @@
 // step in exactly the file it was set in: every other key stays as it was, the entry that was
 // there before comes back, and a login made since is left alone.
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import {
@@ -21,7 +21,8 @@ import {
  * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
  * kept file, which exists until the run has undone the entry: so another run knows whether
  * putting that entry back serves a job still running, or would leave an ended job's credential
- * behind. Docker, podman and the tools reading their files ignore fields they do not know.
+ * behind. Docker, podman and the tools reading their files ignore fields they do not know (and
+ * drop them when they rewrite the file: the runs on one entry also link their kept files).
  */
 const MARK = 'setup-chainctl'
 
@@ -33,6 +34,8 @@ interface Kept {
   original?: unknown
   /** The file then: the last run to undo its entry puts it back byte for byte when nothing else changed. */
   found?: Found
+  /** The kept file of the run that set its entry over this one, while that run has yet to undo it. */
+  next?: string
 }
 
 interface Found {
@@ -88,6 +91,25 @@ const keptBy = (entry: unknown) =>
     ? ((entry as Record<string, unknown>)[MARK] as string)
     : undefined
 
+/** Whether the run keeping `kept` has yet to undo its entry. */
+const alive = (kept: string | undefined): kept is string => kept !== undefined && existsSync(kept)
+
+/**
+ * Changes the kept file of another run that has yet to undo its entry (under the config's lock).
+ * Its folder is never made again: a run that ended meanwhile has nothing to be told.
+ */
+function amend(kept: string | undefined, change: Partial<Kept>): void {
+  const was = alive(kept) ? (readJson(kept) as Kept | undefined) : undefined
+  if (!kept || !was) return
+  const temp = `${kept}.${process.pid}.tmp`
+  try {
+    writeFileSync(temp, JSON.stringify({ ...was, ...change }), { mode: 0o600 })
+    renameSync(temp, kept)
+  } catch {
+    rmSync(temp, { force: true })
+  }
+}
+
 /**
  * Sets `file`'s `section[key]` to `value`, keeping everything else, and returns how to undo it.
  * What the undo needs is kept in `keepDir`; without one the entry is set for good.
@@ -109,6 +131,7 @@ export function setEntry(file: string, name: Section, key: string, value: unknow
       const found = other ? before?.found : { text: loaded.text, mode, madeDir }
       const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
       writeSecretFile(kept, JSON.stringify({ previous, original, found } satisfies Kept))
+      amend(other, { next: kept })
       undo = {
         file: real,
         section: name,
@@ -141,25 +164,37 @@ export type Restored = 'removed' | 'restored' | 'replaced' | 'gone' | 'lost'
  * section, file and folders the action added.
  */
 export function restoreEntry(u: EntryUndo): Restored {
-  const kept = readJson(u.kept) as Kept | undefined
-  try {
-    if (!existsSync(u.file)) return 'gone'
-    const outcome = withLock(u.file, () => restore(u, kept))
-    const madeDir = kept?.found?.madeDir ?? u.madeDir
-    if (madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), madeDir)
-    return outcome
-  } finally {
-    rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
+  if (!existsSync(u.file)) {
+    rmSync(u.kept, { force: true })
+    return 'gone'
   }
+  let madeDir = u.madeDir
+  const outcome = withLock(u.file, () => {
+    const kept = readJson(u.kept) as Kept | undefined
+    madeDir = kept?.found?.madeDir ?? u.madeDir
+    try {
+      return restore(u, kept)
+    } finally {
+      rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
+    }
+  })
+  if (madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), madeDir)
+  return outcome
 }
 
 function restore(u: EntryUndo, kept: Kept | undefined): Restored {
   const loaded = loadConfig(u.file)
   const entries = section(loaded.config, u.section, u.file) ?? {}
   const current = entries[u.key]
-  const other = keptBy(kept?.previous)
+  const before = keptBy(kept?.previous)
+  const after = alive(kept?.next) ? kept.next : undefined
+  // Leave the chain of runs on this entry: the run after this one now follows the one before.
+  amend(after, { previous: kept?.previous })
+  amend(before, { next: after })
+  // A run that set its entry over this one's has yet to undo it: the entry is its (or a later login's), mark or no mark.
+  if (after) return 'replaced'
   // The last run of this action on the file to undo its entry: the file goes back to how it was found.
-  const last = !other || !existsSync(other)
+  const last = !alive(before)
   const back = last ? kept?.original : kept?.previous
   // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
   const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)

@@ -209,3 +209,38 @@ describe('a docker config with a credential store', () => {
     },
   )
 })
+
+describe('several jobs on one ~/.docker', () => {
+  it('three jobs, the middle one ends first: the first keeps its login until the last has ended, then the user login is back', async () => {
+    const home = scratchDir('shared-home-')
+    const users = richDockerConfig()
+    const text = writeDockerConfig(join(home, '.docker'), {
+      ...users,
+      auths: { ...(users.auths as object), 'cgr.dev': { auth: basic('me', 'my-own') } },
+    })
+    const [a, b, c] = [job(sb, { home }), job(sb, { home }), job(sb, { home })]
+    for (const j of [a, b, c]) expect((await runStep(j, 'main', { ...base, 'container-cli': 'docker' })).code).toBe(0)
+    expect(warnings(await runStep(b, 'post'))).toEqual([])
+    expect(warnings(await runStep(c, 'post'))).toEqual([])
+    const pull = await skopeo(a) // A is still running
+    expect(pull.stderr).toBe('')
+    expect(pull.code).toBe(0)
+    expect(warnings(await runStep(a, 'post'))).toEqual([])
+    expect(readFileSync(join(home, '.docker', 'config.json'), 'utf8')).toBe(text)
+  })
+
+  it('two jobs with one pull token: after a step made docker rewrite the file, the first to end leaves the other its login', async () => {
+    const home = scratchDir('shared-home-')
+    writeDockerConfig(join(home, '.docker'), { auths: { 'ghcr.io': { auth: basic('u', 'p') } } })
+    const [a, b] = [job(sb, { home, oidc: false }), job(sb, { home, oidc: false })]
+    const inputs = { username: PULL_IDENTITY, password: sb.pullToken, install: 'false', 'container-cli': 'docker' }
+    for (const j of [a, b]) expect((await runStep(j, 'main', inputs)).code).toBe(0)
+    expect((await laterStep(a, 'docker', ['logout', 'ghcr.io'])).code).toBe(0) // docker rewrites the file, dropping the marks
+    expect(warnings(await runStep(a, 'post'))).toEqual([])
+    const pull = await skopeo(b)
+    expect(pull.stderr).toBe('')
+    expect(pull.code).toBe(0)
+    expect(warnings(await runStep(b, 'post'))).toEqual([])
+    expect(readJson(join(home, '.docker', 'config.json'))).toEqual({ auths: {} }) // ghcr.io logged out by the step; nothing of either job left
+  })
+})
