@@ -1,7 +1,7 @@
 // The edges of "left exactly as found": configs reached through linked folders, files in any
 // format, several jobs on one machine, credential stores, and the credential helper in a folder
 // a user names; end to end in the sandbox with the real docker, podman and skopeo.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
 import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
@@ -227,6 +227,19 @@ describe('several jobs on one ~/.docker', () => {
     expect(pull.code).toBe(0)
     expect(warnings(await runStep(a, 'post'))).toEqual([])
     expect(readFileSync(join(home, '.docker', 'config.json'), 'utf8')).toBe(text)
+  })
+
+  it("a job killed before its post step: the next run removes its login when that run ends, once the killed job's RUNNER_TEMP is gone", async () => {
+    const home = scratchDir('shared-home-')
+    const original = richDockerConfig()
+    writeDockerConfig(join(home, '.docker'), original)
+    const [killed, next] = [job(sb, { home }), job(sb, { home })]
+    const inputs = { ...base, 'container-cli': 'docker' }
+    expect((await runStep(killed, 'main', inputs)).code).toBe(0)
+    for (const name of readdirSync(killed.env.RUNNER_TEMP)) rmSync(join(killed.env.RUNNER_TEMP, name), { recursive: true }) // as the runner does
+    expect((await runStep(next, 'main', inputs)).code).toBe(0)
+    expect(warnings(await runStep(next, 'post'))).toEqual([])
+    expect(configDiff(original, readJson(join(home, '.docker', 'config.json')))).toEqual([])
   })
 
   it('two jobs with one pull token: after a step made docker rewrite the file, the first to end leaves the other its login', async () => {
