@@ -4,8 +4,8 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { basic, configDiff, credentialStore, job, readJson, richDockerConfig, visible, writeDockerConfig } from './helpers.ts'
+import { fileCommands, laterStep, runStep, scratchDir } from '../sandbox/runner.ts'
+import { basic, configDiff, credentialStore, job, readJson, richDockerConfig, skopeo, visible, writeDockerConfig } from './helpers.ts'
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -13,8 +13,6 @@ beforeAll(async () => {
 })
 afterAll(() => sb.stop())
 
-const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
-const skopeo = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', IMAGE])
 const warnings = (r: { lines: string[] }) => visible(r as never).filter((l) => l.startsWith('::warning::'))
 const base = { identity: IDENTITY, install: 'false' }
 

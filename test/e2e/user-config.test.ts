@@ -16,6 +16,7 @@ import {
   podmanCalls,
   readJson,
   richDockerConfig,
+  skopeo,
   visible,
   writeDockerConfig,
 } from './helpers.ts'
@@ -26,8 +27,6 @@ beforeAll(async () => {
 })
 afterAll(() => sb.stop())
 
-const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
-const skopeo = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', IMAGE])
 /** Who podman (in a later step) is logged in to cgr.dev as, from the auth file it reads itself. */
 const podmanLogin = async (j: Job) => {
   const r = await laterStep(j, 'podman', ['login', '--get-login', 'cgr.dev'])
