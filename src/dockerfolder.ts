@@ -22,11 +22,11 @@ const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.is
 /**
  * Makes `to` a docker config folder of the job's own from the user's `from`: its config.json with
  * every setting and credential except credsStore (whose store every job on the machine shares)
- * and `registry`'s own entries under any spelling (https://cgr.dev, cgr.dev/v2/...), and links to everything else in `from`
- * (contexts, cli-plugins, buildx...), so that docker in later steps behaves as before except for
- * credentials. Links rather than copies: later steps see and change the same contexts and plugins
- * as without isolation, nothing large is copied, and removing the folder removes the links only.
- * Returns the credsStore left out.
+ * and `registry`'s own entries under any spelling (https://cgr.dev, cgr.dev/v2/...), and links to
+ * everything else in `from` (contexts, cli-plugins, buildx...), so that docker in later steps
+ * behaves as before except for credentials. Links rather than copies: later steps see and change
+ * the same contexts and plugins as without isolation, nothing large is copied, and removing the
+ * folder removes the links only. Returns the credsStore left out.
  */
 export function isolateDockerConfig(from: string, to: string, registry: string): string | undefined {
   mkdirSync(to, { recursive: true, mode: 0o700 })
