@@ -1,7 +1,7 @@
 // One HTTP request under one deadline and a body cap, retried under a RetryPolicy with an overall deadline.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
-import type { RequestOptions as NodeRequestOptions } from 'node:http'
+import type { Agent, RequestOptions as NodeRequestOptions } from 'node:http'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
@@ -36,6 +36,8 @@ export interface RequestOptions {
   maxBytes?: number
   /** Cancels the request: the attempt in flight is destroyed at once and nothing is retried. */
   signal?: AbortSignal
+  /** Keeps connections open across requests (http-client's own agent lives one request); not through a proxy. */
+  agent?: Agent
 }
 
 /** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
@@ -62,6 +64,15 @@ function abortingOn(signal: AbortSignal): RequestHandler {
     handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
   }
 }
+
+/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
+const reusing = (agent: Agent): RequestHandler => ({
+  prepareRequest(options) {
+    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
+})
 
 /** The body's chunks, failing once more than `limit` bytes have come. */
 async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
@@ -107,11 +118,18 @@ export function redirected(
  * redirects buffer them whole). A client per hop, each disposed by the caller: one client would
  * reuse its http agent for an https hop.
  */
-async function follow(req: Request, signal: AbortSignal, service: string, clients: HttpClient[]): Promise<HttpClientResponse> {
+async function follow(
+  req: Request,
+  signal: AbortSignal,
+  service: string,
+  clients: HttpClient[],
+  agent?: Agent,
+): Promise<HttpClientResponse> {
   let hop = { url: new URL(req.url), headers: req.headers ?? {} }
   for (let hops = 0; ; hops++) {
     // http-client reads https_proxy/no_proxy.
-    const client = new HttpClient('setup-chainctl', [abortingOn(signal)], { allowRetries: false, allowRedirects: false, keepAlive: false })
+    const handlers = [abortingOn(signal), ...(agent ? [reusing(agent)] : [])]
+    const client = new HttpClient('setup-chainctl', handlers, { allowRetries: false, allowRedirects: false, keepAlive: false })
     clients.push(client)
     const res = await client.request(req.method, hop.url.href, req.body ?? null, hop.headers)
     const location = res.message.headers.location
@@ -131,12 +149,12 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   const clients: HttpClient[] = []
   let res: HttpClientResponse | undefined
   try {
-    res = await follow(req, signal, opts.service, clients)
+    res = await follow(req, signal, opts.service, clients, opts.agent)
     const status = res.message.statusCode ?? 0
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
     const tooLarge = () =>
       new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
-    // A HEAD answer has no body: its Content-Length is the size of the GET's (a manifest's, up to 4 MiB).
+    // A HEAD's Content-Length is the size of what a GET would bring: it has no body.
     if (req.method !== 'HEAD' && Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
     if (opts.sink && status === 200) {
