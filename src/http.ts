@@ -84,12 +84,23 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () 
   }
 }
 
+/**
+ * A proxy's refusal of the tunnel, which http-client's tunnel agent reports as ECONNRESET: a
+ * 5xx stays a network error to retry, anything else (407 above all) is an answer to stop at.
+ */
+function proxyRefusal(err: unknown, service: string): Error | undefined {
+  const status = Number(/^tunneling socket could not be established, statusCode=(\d+)$/.exec((err as Error)?.message)?.[1])
+  if (!status) return undefined
+  const answer = `the proxy answered CONNECT with HTTP ${status}`
+  return isRetryableStatus(status) ? new Error(answer) : new HttpError(`${service} request failed: ${answer}; not retried`)
+}
+
 const REDIRECTS = [301, 302, 303, 307, 308]
 const MAX_REDIRECTS = 5
 
 /**
- * Where a redirect leads, as http-client follows one: the same request, never from https to
- * anything else (undefined), and no Authorization header to another host.
+ * Where a redirect leads: the same request, never from https to anything else (undefined), and
+ * no Authorization header to another origin (another port of the host is another server).
  */
 export function redirected(
   from: URL,
@@ -98,7 +109,7 @@ export function redirected(
 ): { url: URL; headers: Record<string, string> } | undefined {
   const url = new URL(location, from)
   if (from.protocol === 'https:' && url.protocol !== 'https:') return undefined
-  if (url.hostname === from.hostname) return { url, headers }
+  if (url.origin === from.origin) return { url, headers }
   return { url, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')) }
 }
 
@@ -156,7 +167,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   } catch (err) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
     if (deadline.aborted) throw new Error('timed out')
-    throw err
+    throw proxyRefusal(err, opts.service) ?? err
   } finally {
     res?.message.destroy() // closes the connection of a body not read to its end
     for (const client of clients) client.dispose()
