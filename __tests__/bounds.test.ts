@@ -4,6 +4,7 @@ import { jest } from '@jest/globals'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { issueToken } from '../src/credhelper.js'
@@ -141,6 +142,21 @@ describe('one deadline per attempt', () => {
       expect(seen).toEqual(['CONNECT issuer.enforce.test:443 HTTP/1.1', 'CONNECT issuer.enforce.test:443 HTTP/1.1'])
       await proxy.allClosed() // nothing left holding the process open
     })
+
+    it.each([
+      ['407 Proxy Authentication Required', 1, /^Chainguard STS request failed: the proxy answered CONNECT with HTTP 407; not retried$/],
+      ['502 Bad Gateway', 2, /^Chainguard STS request failed \(the proxy answered CONNECT with HTTP 502\) after 2 attempt\(s\)/],
+    ])('names a proxy that answers CONNECT with %s, retrying only a 5xx', async (status, attempts, message) => {
+      let connects = 0
+      const proxy = await track(
+        createTcpServer((s) => s.once('data', () => (connects++, s.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`)))),
+      )
+      Object.assign(process.env, { https_proxy: proxy.url, no_proxy: '' })
+      const { err } = await failure(exchangeAt('https://issuer.enforce.test'))
+      expect(err).toBeInstanceOf(HttpError)
+      expect(err.message).toMatch(message)
+      expect(connects).toBe(attempts)
+    })
   })
 })
 
@@ -258,28 +274,52 @@ describe('the chainctl download', () => {
   const saved = { ...process.env }
   afterEach(() => (process.env = { ...saved }))
 
-  it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
-    const mirror = await misbehaving((req, res) => {
-      if (req.url?.endsWith('chainctl_checksums.txt')) res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
-      else res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) }).write(Buffer.alloc(1024))
-    })
+  /** Installs from `mirror` into a runner's fresh temp and tool-cache folders, which it hands to `check`. */
+  async function install(
+    mirror: Misbehaving,
+    opts: Parameters<typeof fetchChainctl>[1],
+    check: (err: Error, temp: string, cache: string) => void,
+  ) {
     const temp = mkdtempSync(join(tmpdir(), 'bounds-temp-'))
     const cache = mkdtempSync(join(tmpdir(), 'bounds-cache-'))
     Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64', RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: cache })
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       const get = (name: string) => ({ identity: IDENTITY, version: '0.2.50', 'download-url': `${mirror.url}/chainctl` })[name] ?? ''
-      const inputs = parseInputs(get).chainctl
-      const { err } = await failure(fetchChainctl(inputs, { policy }))
-      expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
-      expect(readdirSync(temp)).toEqual([])
-      expect(readdirSync(cache)).toEqual([])
-      await mirror.allClosed()
+      check((await failure(fetchChainctl(parseInputs(get).chainctl, opts))).err, temp, cache)
     } finally {
       stdout.mockRestore()
       rmSync(temp, { recursive: true, force: true })
       rmSync(cache, { recursive: true, force: true })
     }
+  }
+
+  it('refuses a binary over 512 MiB by its Content-Length, leaving nothing staged or cached', async () => {
+    const mirror = await misbehaving((req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) res.end(`${'0'.repeat(64)}  chainctl_linux_x86_64\n`)
+      else res.writeHead(200, { 'Content-Length': String(513 * 1024 * 1024) }).write(Buffer.alloc(1024))
+    })
+    await install(mirror, { policy }, (err, temp, cache) => {
+      expect(err.message).toBe('chainctl download answered HTTP 200 with a body over the 512 MiB limit; stopped reading it')
+      expect(readdirSync(temp)).toEqual([])
+      expect(readdirSync(cache)).toEqual([])
+    })
+    await mirror.allClosed()
+  })
+
+  it('stops downloading the binary once the checksums cannot be had: the step does not go on for minutes after its error', async () => {
+    const mirror = await misbehaving((req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) return void setTimeout(() => res.writeHead(404).end(), 100)
+      res.writeHead(200, { 'Content-Length': String(60 * 1024 * 1024) })
+      const timer = setInterval(() => res.write(Buffer.alloc(1024)), 20) // a slow link
+      res.on('close', () => clearInterval(timer))
+    })
+    await install(mirror, { policy: { ...policy, timeoutMs: 10_000, deadlineMs: 10_000 } }, (err, temp) => {
+      expect(err.message).toBe(`Downloading ${mirror.url}/chainctl/0.2.50/chainctl_checksums.txt failed: HTTP 404`)
+      expect(readdirSync(temp)).toEqual([])
+    })
+    const closed = await Promise.race([mirror.allClosed().then(() => true), sleep(1000).then(() => false)])
+    expect(closed).toBe(true) // the binary's connection too, at once rather than at its 10 s deadline
   })
 })
 
@@ -315,6 +355,17 @@ describe('redirects', () => {
     expect(Date.now() - started).toBeLessThan(300)
     expect(auth).toEqual(['Bearer t', 'Bearer t'])
     await mirror.allClosed()
+  })
+
+  it('carry Authorization to no other origin: the same host on another port is another server', async () => {
+    const auth: Array<string | undefined> = []
+    const other = await misbehaving((req, res) => (auth.push(req.headers.authorization), res.end('{}')))
+    const first = await misbehaving(
+      (req, res) => (auth.push(req.headers.authorization), res.writeHead(302, { Location: `${other.url}/x` }).end()),
+    )
+    const res = await send({ method: 'GET', url: first.url, headers: { Authorization: 'Bearer t' } }, { service: 'mirror', policy })
+    expect(res.status).toBe(200)
+    expect(auth).toEqual(['Bearer t', undefined])
   })
 
   it('stop after five hops, answering with the last one', async () => {

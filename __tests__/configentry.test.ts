@@ -50,6 +50,21 @@ describe('one config entry, set and undone', () => {
     expect(readdirSync(d).sort()).toEqual(['config.json', 'keep'])
   })
 
+  it.each([
+    ['on one line', JSON.stringify(JSON.parse(USER))],
+    ['with CRLF line ends', USER.replace(/\n/g, '\r\n') + '\r\n'],
+    ['spaced as a person wrote it', '{ "auths" : { "ghcr.io" : { "auth" : "dXNlcjpwYXNz" } },\n  "psFormat": "table {{.ID}}"  }\n\n'],
+    ['empty', ''],
+  ])('gives back a file written %s byte for byte', (_how, text) => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, text, { mode: 0o640 })
+    const undo = set(file, OURS, join(d, 'keep'))
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(readFileSync(file, 'utf8')).toBe(text)
+    expect(mode(file)).toBe(0o640)
+  })
+
   it('sets an entry for good, unmarked, without a folder to keep the undo in', () => {
     const file = join(dir(), 'config.json')
     expect(setEntry(file, 'auths', 'cgr.dev', OURS)).toBeUndefined()
@@ -131,13 +146,51 @@ describe('one config entry, set and undone', () => {
       expect(restoreEntry(second)).toBe('removed')
     })
 
+    it('three jobs, the middle one ends first: the first keeps its login until the last has ended', () => {
+      const THIRD = { auth: Buffer.from('_token:third-run').toString('base64') }
+      const [a, b, c] = [set(file, OURS, keep), set(file, OTHER, keep), set(file, THIRD, keep)]
+      expect(restoreEntry(b)).toBe('replaced')
+      expect(restoreEntry(c)).toBe('restored')
+      expect(entry()).toMatchObject(OURS) // A is still running
+      expect(restoreEntry(a)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
+    it('two jobs with one pull token, after a rewrite dropped the marks: the first to end leaves the other its login', () => {
+      const [a, b] = [set(file, OURS, keep), set(file, { ...OURS }, keep)]
+      writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': OURS } })) // docker rewrote the file
+      expect(restoreEntry(a)).toBe('replaced')
+      expect(entry()).toEqual(OURS)
+      expect(restoreEntry(b)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
     it("with nothing there before, no ended run's login comes back", () => {
       writeFileSync(file, '{}')
       const first = set(file, OURS, keep)
       const second = set(file, OTHER, keep)
       expect(restoreEntry(first)).toBe('replaced')
       expect(restoreEntry(second)).toBe('removed')
-      expect(read(file)).toEqual({ auths: {} })
+      expect(readFileSync(file, 'utf8')).toBe('{}')
+    })
+
+    it('with no file before them, the last to end removes the file and the folders the first made', () => {
+      const home = dir()
+      const file = join(home, '.docker', 'config.json')
+      const first = set(file, OURS, keep)
+      const second = set(file, OTHER, keep)
+      expect(restoreEntry(first)).toBe('replaced')
+      expect(restoreEntry(second)).toBe('removed')
+      expect(readdirSync(home)).toEqual([])
+    })
+
+    it('the last to end leaves what a step changed meanwhile', () => {
+      const first = set(file, OURS, keep)
+      const second = set(file, OTHER, keep)
+      setEntry(file, 'auths', 'ghcr.io', USERS) // a step's own login elsewhere
+      expect(restoreEntry(first)).toBe('replaced')
+      expect(restoreEntry(second)).toBe('restored')
+      expect(read(file)).toEqual({ auths: { 'cgr.dev': USERS, 'ghcr.io': USERS } })
     })
 
     it('a run whose undo never ran (its temp folder gone): its login does not come back, and what was before it is unknown', () => {

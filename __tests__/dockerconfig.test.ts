@@ -34,8 +34,25 @@ describe('docker config files', () => {
     expect(statSync(file).mode & 0o777).toBe(0o640)
   })
 
+  it('writes a config on one line on one line, and one with CRLF line ends with CRLF', () => {
+    const file = join(dir(), 'config.json')
+    for (const [text, written] of [
+      ['{"auths":{"ghcr.io":{}}}', '{"auths":{"ghcr.io":{}},"credHelpers":{"cgr.dev":"x"}}'],
+      [
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  }\r\n}\r\n',
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  },\r\n  "credHelpers": {\r\n    "cgr.dev": "x"\r\n  }\r\n}\r\n',
+      ],
+    ]) {
+      writeFileSync(file, text)
+      const loaded = loadConfig(file)
+      loaded.config.credHelpers = { 'cgr.dev': 'x' }
+      saveConfig(file, loaded, 0o600)
+      expect(readFileSync(file, 'utf8')).toBe(written)
+    }
+  })
+
   it('reads a missing config as empty, docker-style, and refuses one it cannot read', () => {
-    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', newline: '' })
+    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', eol: '\n', newline: '', text: null })
     const file = join(dir(), 'config.json')
     writeFileSync(file, '{ not json')
     expect(() => loadConfig(file)).toThrow(`${file} is not valid JSON; fix or remove it`)
@@ -56,6 +73,16 @@ describe('docker config files', () => {
     symlinkSync(join(d, 'loop'), join(d, 'loop'))
     expect(() => realFile(join(d, 'loop'))).toThrow(/too many levels of symbolic links/)
     expect(lstatSync(join(d, 'config.json')).isSymbolicLink()).toBe(true)
+  })
+
+  it('follows a relative link from the real folder it is in, when that folder is reached through a link', () => {
+    const d = dir()
+    mkdirSync(join(d, 'store', 'docker'), { recursive: true })
+    mkdirSync(join(d, 'store', 'dotfiles'))
+    symlinkSync('../dotfiles/config.json', join(d, 'store', 'docker', 'config.json'))
+    symlinkSync(join(d, 'store', 'docker'), join(d, '.docker'))
+    expect(realFile(join(d, '.docker', 'config.json'))).toBe(join(d, 'store', 'dotfiles', 'config.json'))
+    expect(realFile(join(d, '.docker', 'new', 'config.json'))).toBe(join(d, 'store', 'docker', 'new', 'config.json'))
   })
 
   it('reads the credential a CLI stored, nothing else', () => {

@@ -22,15 +22,15 @@ describe('docker config folders', () => {
     expect(isInside('/tmp/x', '/w/repo')).toBe(false)
   })
 
-  it("isolates a config without its shared credsStore and the registry's own entries, linking everything else", () => {
+  it("isolates a config without its shared credsStore and the registry's own entries under any spelling, linking everything else", () => {
     const from = dir()
     const to = join(dir(), 'iso')
     writeFileSync(
       join(from, 'config.json'),
       JSON.stringify({
-        auths: { a: { auth: 'x' }, 'cgr.dev': { auth: 'eQ==' } },
+        auths: { a: { auth: 'x' }, 'cgr.dev': { auth: 'eQ==' }, 'https://cgr.dev': { auth: 'eg==' }, 'cgr.dev/v2/': { auth: 'eg==' } },
         credsStore: 'pass',
-        credHelpers: { b: 'ecr-login', 'cgr.dev': 'cgr' },
+        credHelpers: { b: 'ecr-login', 'cgr.dev': 'cgr', 'CGR.dev': 'cgr' },
         currentContext: 'remote',
       }),
     )

@@ -4,7 +4,7 @@ import { jest } from '@jest/globals'
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { checkImages, ImageCheckError, MANIFEST_TYPES, type CheckOptions, type PullLogin } from '../src/images.js'
+import { checkImages, ImageCheckError, MANIFEST_TYPES, scopeGroups, type CheckOptions, type PullLogin } from '../src/images.js'
 import { parseReferences } from '../src/reference.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
 
@@ -22,6 +22,16 @@ interface Stub {
   faults: number[]
   /** Hold each HEAD this long. */
   delayMs: number
+  /** Never answer a HEAD. */
+  silent: boolean
+  /** The repositories /token grants pull of, of those asked; a number: the status it answers instead. */
+  grant: (repositories: string[]) => string[] | number
+  /** TCP connections accepted. */
+  connections: number
+  /** How a token without pull of the repository is answered: 401 insufficient_scope, or 404 by a registry that hides repositories. */
+  unscoped: 401 | 404
+  /** The longest Authorization header taken; a longer one is answered 431, as servers do. */
+  maxAuthorization: number
   log: string[]
   inFlight: number
   maxInFlight: number
@@ -41,14 +51,31 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     if (!stub.challenge) return void res.writeHead(200).end('{}')
     return void res.writeHead(401, { 'WWW-Authenticate': stub.challenge }).end()
   }
-  if (url.pathname === '/token')
-    return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"access_token":"registry-token-123"}')
+  if (url.pathname === '/token') {
+    const granted = stub.grant(url.searchParams.getAll('scope').map((scope) => scope.split(':')[1]))
+    if (typeof granted === 'number') return void res.writeHead(granted).end()
+    return void res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ access_token: `registry-token:${granted}` }))
+  }
+  if ((req.headers.authorization ?? '').length > stub.maxAuthorization) return void res.writeHead(431).end()
+  // As a token registry answers a token without pull of the repository.
+  const repository = /^\/v2\/(.+)\/(?:manifests|tags)\//.exec(url.pathname)?.[1] ?? ''
+  const bearer = /^Bearer registry-token:(.*)$/.exec(req.headers.authorization ?? '')
+  if (bearer && !bearer[1].split(',').includes(repository)) {
+    if (stub.unscoped === 404) return void res.writeHead(404).end()
+    return void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${origin}/token",error="insufficient_scope"` }).end()
+  }
   if (req.method === 'HEAD') {
+    if (stub.silent) return
     stub.inFlight++
     stub.maxInFlight = Math.max(stub.maxInFlight, stub.inFlight)
     setTimeout(() => {
       stub.inFlight--
-      res.writeHead(200, stub.digestHeader ? { 'Docker-Content-Digest': DIGEST } : {}).end()
+      // As distribution answers: the manifest's length, which also lets the connection serve again.
+      res
+        .writeHead(200, { 'Content-Length': stub.manifest.length, ...(stub.digestHeader ? { 'Docker-Content-Digest': DIGEST } : {}) })
+        .end()
     }, stub.delayMs)
     return
   }
@@ -56,12 +83,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 beforeAll(async () => {
-  server = createServer(handle)
+  server = createServer(handle).on('connection', () => stub.connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
   origin = `http://${registry}`
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => {
+  server.closeAllConnections() // the requests a silent registry never answered
+  return new Promise((resolve) => server.close(resolve))
+})
 afterEach(() => jest.restoreAllMocks())
 beforeEach(() => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
@@ -71,6 +101,11 @@ beforeEach(() => {
     manifest: MANIFEST,
     faults: [],
     delayMs: 0,
+    silent: false,
+    grant: (repositories) => repositories,
+    connections: 0,
+    maxAuthorization: Infinity,
+    unscoped: 401,
     log: [],
     inFlight: 0,
     maxInFlight: 0,
@@ -99,21 +134,92 @@ const failure = (list: string, opts: CheckOptions = {}) =>
     },
   )
 
-it('asks for the challenge once, a token once per repository, and HEADs every manifest', async () => {
+it("asks for the challenge once, one token for every repository's pull scope, and HEADs every manifest", async () => {
   const digests = await run('a/x:1\na/x:2\nb/y')
   expect(digests).toEqual({ 'a/x:1': DIGEST, 'a/x:2': DIGEST, 'b/y': DIGEST })
   expect(stub.log.filter((l) => l.startsWith('GET /v2/ '))).toHaveLength(1)
-  expect(stub.log.filter((l) => l.startsWith('GET /token')).sort()).toEqual([
-    'GET /token?service=test&scope=repository%3Aa%2Fx%3Apull Basic',
-    'GET /token?service=test&scope=repository%3Ab%2Fy%3Apull Basic',
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toEqual([
+    'GET /token?service=test&scope=repository%3Aa%2Fx%3Apull&scope=repository%3Ab%2Fy%3Apull Basic',
   ])
   expect(stub.log.filter((l) => l.startsWith('HEAD')).sort()).toEqual([
     'HEAD /v2/a/x/manifests/1 Bearer',
     'HEAD /v2/a/x/manifests/2 Bearer',
     'HEAD /v2/b/y/manifests/latest Bearer',
   ])
-  expect(masked).toContain('registry-token-123')
+  expect(masked).toContain('registry-token:a/x,b/y')
   expect(MANIFEST_TYPES.split(', ')).toHaveLength(4)
+})
+
+it('gives a repository the shared token does not open a token of its own, as a pull of it asks', async () => {
+  stub.grant = (repositories) => (repositories.length > 1 ? repositories.slice(0, 1) : repositories)
+  expect(await run('a/x\nb/y:1\nb/y:2\nc/z')).toEqual({ 'a/x': DIGEST, 'b/y:1': DIGEST, 'b/y:2': DIGEST, 'c/z': DIGEST })
+  const tokens = stub.log.filter((l) => l.startsWith('GET /token')).map((l) => l.split(' ')[1])
+  expect(tokens[0]).toBe(
+    '/token?service=test&scope=repository%3Aa%2Fx%3Apull&scope=repository%3Ab%2Fy%3Apull&scope=repository%3Ac%2Fz%3Apull',
+  )
+  expect(tokens.slice(1).sort()).toEqual([
+    '/token?service=test&scope=repository%3Ab%2Fy%3Apull',
+    '/token?service=test&scope=repository%3Ac%2Fz%3Apull',
+  ])
+  expect(masked).toEqual(expect.arrayContaining(['registry-token:a/x', 'registry-token:b/y', 'registry-token:c/z']))
+})
+
+it("asks again with the repository's own token when the registry answers the shared one with any other 4xx", async () => {
+  // A token for many repositories is long: a server may refuse the header before it reads it.
+  stub.maxAuthorization = 200
+  const images = Array.from({ length: 12 }, (_, i) => `acme.com/image-${i}`)
+  expect(Object.keys(await run(images.join('\n')))).toEqual(images)
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toHaveLength(13)
+  // A registry that answers 404 for a repository the token does not open.
+  stub.maxAuthorization = Infinity
+  stub.unscoped = 404
+  stub.grant = (repositories) => (repositories.length > 1 ? repositories.slice(1) : repositories)
+  expect(await run('a/x\nb/y')).toEqual({ 'a/x': DIGEST, 'b/y': DIGEST })
+})
+
+it('asks per repository when the registry will not give one token for several, and fails each as its own', async () => {
+  stub.grant = (repositories) => (repositories.length > 1 ? 400 : repositories[0] === 'd/w' ? 403 : repositories)
+  const message = await failure('a/x\nd/w')
+  expect(message.split('\n')).toEqual([
+    `1 of 2 image(s) cannot be pulled from ${registry} as ab/cd:`,
+    expect.stringMatching(/^ {2}d\/w: denied: ab\/cd may not pull d\/w \(HTTP 403\)/),
+  ])
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toHaveLength(3)
+})
+
+it("takes a token endpoint outage as every image's: no token request per repository after it", async () => {
+  stub.grant = () => 503
+  const message = await failure('a/x\nb/y\nc/z')
+  expect(message.split('\n').slice(1)).toEqual(
+    ['a/x', 'b/y', 'c/z'].map((image) => `  ${image}: registry unreachable: the token endpoint answered HTTP 503 after retries`),
+  )
+  expect(stub.log.filter((l) => l.startsWith('GET /token'))).toHaveLength(fast.attempts)
+})
+
+it('asks for as many scopes at once as fit in a URL a server takes', () => {
+  const repositories = Array.from({ length: 40 }, (_, i) => `acme.com/${String(i).padStart(100, 'x')}`)
+  const groups = scopeGroups(repositories)
+  expect(groups.flat()).toEqual(repositories)
+  expect(groups.length).toBeGreaterThan(1)
+  for (const group of groups)
+    expect(group.map((r) => `&scope=${encodeURIComponent(`repository:${r}:pull`)}`).join('').length).toBeLessThanOrEqual(2000)
+  expect(scopeGroups(['a/x', 'b/y'])).toEqual([['a/x', 'b/y']])
+})
+
+it('reuses its connections: one for a check of images one after another', async () => {
+  expect(await run('a/x:1\na/x:2\nb/y', { concurrency: 1 })).toEqual({ 'a/x:1': DIGEST, 'a/x:2': DIGEST, 'b/y': DIGEST })
+  expect(stub.log).toHaveLength(5) // the challenge, a token, three HEADs
+  expect(stub.connections).toBe(1)
+})
+
+it('keeps a connection past the deadlines of the requests it served before', async () => {
+  // Each attempt's deadline fires after it is done; it must not end the next request on the same connection.
+  stub.delayMs = 100
+  retries.length = 0
+  const list = Array.from({ length: 8 }, (_, i) => `a/x:${i}`).join('\n')
+  expect(Object.keys(await run(list, { concurrency: 1, policy: { ...fast, timeoutMs: 300 } }))).toHaveLength(8)
+  expect(retries).toEqual([])
+  expect(stub.connections).toBe(1)
 })
 
 it('checks 20 images at once, and never more than `concurrency`', async () => {
@@ -134,6 +240,11 @@ it('sends the login as Basic to a registry that asks for it, and nothing to one 
   stub.log.length = 0
   expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
   expect(stub.log).toEqual(['GET /v2/ -', 'HEAD /v2/a/x/manifests/latest -'])
+})
+
+it("takes a HEAD whose Content-Length (the manifest's size, no body) is over the body cap", async () => {
+  stub.manifest = Buffer.alloc(2 * 1024 * 1024, ' ')
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
 })
 
 it('hashes the manifest when HEAD brings no Docker-Content-Digest, within a size cap', async () => {
@@ -163,6 +274,14 @@ it('never sends the login in the clear to a realm on another host', async () => 
   expect(stub.log.filter((l) => l.startsWith('GET /token'))).toEqual([])
 })
 
+it('names a token realm that is not a URL, rather than a bare "Invalid URL"', async () => {
+  stub.challenge = 'Bearer realm="/token",service="test"'
+  expect(await failure('a/x')).toBe(
+    `1 of 1 image(s) cannot be pulled from ${registry} as ab/cd:\n` +
+      `  a/x: unexpected answer: ${registry}/v2/ names the token realm "/token", which is not a URL: not a registry this check can speak to`,
+  )
+})
+
 it('retries 5xx, logging each retry, then reports the registry unreachable', async () => {
   stub.faults.push(503, 503)
   retries.length = 0
@@ -175,6 +294,22 @@ it('retries 5xx, logging each retry, then reports the registry unreachable', asy
   expect(await failure('a/x')).toBe(
     `1 of 1 image(s) cannot be pulled from ${registry} as ab/cd:\n  a/x: registry unreachable: ${registry} answered HTTP 503 after retries`,
   )
+})
+
+it('stops starting checks once the registry is unreachable: one deadline, not one per wave of images', async () => {
+  stub.silent = true
+  const started = Date.now()
+  const lines = (await failure(Array.from({ length: 64 }, (_, i) => `a/x:${i}`).join('\n'))).split('\n')
+  expect(Date.now() - started).toBeLessThan(fast.deadlineMs * 1.5) // two waves of 32 took two deadlines
+  const heads = new Set(stub.log.filter((l) => l.startsWith('HEAD')))
+  expect(heads.size).toBe(32)
+  expect(lines).toHaveLength(65)
+  const unreachable = new RegExp(
+    `^ {2}a/x:\\d+: registry unreachable: ${registry} request failed \\(timed out\\) after \\d attempt\\(s\\) in \\d\\.\\ds$`,
+  )
+  expect(lines.filter((l) => unreachable.test(l))).toHaveLength(32)
+  const skipped = new RegExp(`^ {2}a/x:\\d+: registry unreachable: not checked: ${registry} request failed \\(timed out\\)`)
+  expect(lines.filter((l) => skipped.test(l))).toHaveLength(32)
 })
 
 it('reports a registry that does not answer as unreachable, once for all images', async () => {

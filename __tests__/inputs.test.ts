@@ -117,6 +117,11 @@ describe('parseInputs', () => {
       /^Input 'docker-config' must be empty, 'isolated' or a folder path/,
     ],
     [
+      "docker-config in another user's home",
+      { identity: ID, 'docker-config': '~root/docker' },
+      /^Input 'docker-config' must name a folder with ~ or ~\/ \(your home\), not ~user; got "~root\/docker"$/,
+    ],
+    [
       'an unknown container CLI',
       { identity: ID, 'container-cli': 'docker,nerdctl' },
       /^Input 'container-cli' must be auto or a list of docker, podman; got "docker,nerdctl"$/,

@@ -75,6 +75,14 @@ describe('parseReference', () => {
     expect(parse('cgr.dev/app', 'localhost:5000')).toMatchObject({ registry: 'localhost:5000', repository: 'cgr.dev/app' })
   })
 
+  it('refuses the registry host alone, with or without a port: it names no repository', () => {
+    const message = /^it names only the registry: add the repository, as in cgr\.dev\/<organization>\/<image>$/
+    for (const ref of ['cgr.dev', 'CGR.DEV', 'cgr.dev:443', `cgr.dev@${D}`]) expect(error(ref)).toMatch(message)
+    expect(error('localhost:5000', 'localhost:5000')).toMatch(/^it names only the registry: /)
+    // A one-component repository is still one: some registries have them.
+    expect(parse('python')).toMatchObject({ repository: 'python', tag: 'latest' })
+  })
+
   it.each([
     ['a bad tag', 'o/i:-x', /^a tag is up to 128/],
     ['a tag too long', `o/i:${'t'.repeat(129)}`, /^a tag is up to 128/],

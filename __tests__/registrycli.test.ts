@@ -2,7 +2,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cliLogin, dockerLogout, LoginError, podmanAuthFile } from '../src/registrycli.js'
+import { cliLogin, eraseStored, LoginError, podmanAuthFile } from '../src/registrycli.js'
 
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl'
 let dir: string
@@ -54,10 +54,14 @@ describe('container CLIs', () => {
     expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(SECRET)
   })
 
-  it('logs docker out of the config folder named', async () => {
-    writeFileSync(join(dir, 'docker'), `#!/bin/sh\necho "$DOCKER_CONFIG $*" > "${dir}/argv"\n`)
-    await dockerLogout('/cfg', 'cgr.dev')
-    expect(argv()).toBe('/cfg logout cgr.dev\n')
+  it("erases exactly the registry's login from a credential store, and says why it could not", async () => {
+    writeFileSync(join(dir, 'docker-credential-teststore'), `#!/bin/sh\necho "$*" > "${dir}/argv"\ncat > "${dir}/stdin"\n`, { mode: 0o755 })
+    await eraseStored('teststore', 'cgr.dev')
+    expect([argv(), readFileSync(join(dir, 'stdin'), 'utf8')]).toEqual(['erase\n', 'cgr.dev'])
+    writeFileSync(join(dir, 'docker-credential-teststore'), '#!/bin/sh\necho "store locked" >&2\nexit 1\n')
+    await expect(eraseStored('teststore', 'cgr.dev')).rejects.toThrow(
+      new LoginError('docker-credential-teststore erase cgr.dev failed: store locked'),
+    )
   })
 
   it('says when there is no docker CLI', async () => {

@@ -80,3 +80,16 @@ it("keeps only the tail of a CLI's output, where its reason is", async () => {
   expect(output.length).toBeLessThanOrEqual(64 * 1024)
   expect(lastLine(output)).toBe('the reason')
 })
+
+it('takes a CLI that has exited as done, though a daemon it started keeps its output open', async () => {
+  const started = Date.now()
+  const pidFile = join(dir, 'daemon.pid')
+  try {
+    const { code, output } = await run('sh', ['-c', `setsid sleep 30 & echo $! > ${pidFile}; echo Login Succeeded`], '', process.env, 5000)
+    expect(code).toBe(0)
+    expect(lastLine(output)).toBe('Login Succeeded')
+    expect(Date.now() - started).toBeLessThan(2000)
+  } finally {
+    process.kill(Number(readFileSync(pidFile, 'utf8')))
+  }
+})

@@ -2,15 +2,27 @@
 // step in exactly the file it was set in: every other key stays as it was, the entry that was
 // there before comes back, and a login made since is left alone.
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { loadConfig, realFile, saveConfig, section, withLock, writeSecretFile, type Section } from './dockerconfig.js'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  loadConfig,
+  parseConfig,
+  realFile,
+  saveConfig,
+  section,
+  withLock,
+  writeSecretFile,
+  type DockerConfig,
+  type Section,
+} from './dockerconfig.js'
 
 /**
  * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
  * kept file, which exists until the run has undone the entry: so another run knows whether
  * putting that entry back serves a job still running, or would leave an ended job's credential
- * behind. Docker, podman and the tools reading their files ignore fields they do not know.
+ * behind. Docker, podman and the tools reading their files ignore fields they do not know (and
+ * drop them when they rewrite the file: the runs on one entry also link their kept files).
  */
 const MARK = 'setup-chainctl'
 
@@ -20,6 +32,18 @@ interface Kept {
   previous?: unknown
   /** The entry there before any run of this action that has not yet undone its own. */
   original?: unknown
+  /** The file then: the last run to undo its entry puts it back byte for byte when nothing else changed. */
+  found?: Found
+  /** The kept file of the run that set its entry over this one, while that run has yet to undo it. */
+  next?: string
+}
+
+interface Found {
+  /** null: there was no file. */
+  text: string | null
+  mode?: number
+  /** The first folder a run made for it. */
+  madeDir?: string
 }
 
 /** What it takes to undo one setEntry: saved by the main step for the post step (no secret in it). */
@@ -67,6 +91,25 @@ const keptBy = (entry: unknown) =>
     ? ((entry as Record<string, unknown>)[MARK] as string)
     : undefined
 
+/** Whether the run keeping `kept` has yet to undo its entry. */
+const alive = (kept: string | undefined): kept is string => kept !== undefined && existsSync(kept)
+
+/**
+ * Changes the kept file of another run that has yet to undo its entry (under the config's lock).
+ * Its folder is never made again: a run that ended meanwhile has nothing to be told.
+ */
+function amend(kept: string | undefined, change: Partial<Kept>): void {
+  const was = alive(kept) ? (readJson(kept) as Kept | undefined) : undefined
+  if (!kept || !was) return
+  const temp = `${kept}.${process.pid}.tmp`
+  try {
+    writeFileSync(temp, JSON.stringify({ ...was, ...change }), { mode: 0o600 })
+    renameSync(temp, kept)
+  } catch {
+    rmSync(temp, { force: true })
+  }
+}
+
 /**
  * Sets `file`'s `section[key]` to `value`, keeping everything else, and returns how to undo it.
  * What the undo needs is kept in `keepDir`; without one the entry is set for good.
@@ -83,9 +126,12 @@ export function setEntry(file: string, name: Section, key: string, value: unknow
     if (keepDir) {
       const previous = entries?.[key]
       const other = keptBy(previous)
-      const original = other ? (readJson(other) as Kept | undefined)?.original : previous
+      const before = other ? (readJson(other) as Kept | undefined) : undefined
+      const original = other ? before?.original : previous
+      const found = other ? before?.found : { text: loaded.text, mode, madeDir }
       const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
-      writeSecretFile(kept, JSON.stringify({ previous, original } satisfies Kept))
+      writeSecretFile(kept, JSON.stringify({ previous, original, found } satisfies Kept))
+      amend(other, { next: kept })
       undo = {
         file: real,
         section: name,
@@ -118,43 +164,67 @@ export type Restored = 'removed' | 'restored' | 'replaced' | 'gone' | 'lost'
  * section, file and folders the action added.
  */
 export function restoreEntry(u: EntryUndo): Restored {
-  const kept = readJson(u.kept) as Kept | undefined
-  try {
-    if (!existsSync(u.file)) return 'gone'
-    const outcome = withLock(u.file, () => restore(u, kept))
-    if (u.madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), u.madeDir)
-    return outcome
-  } finally {
-    rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
+  if (!existsSync(u.file)) {
+    rmSync(u.kept, { force: true })
+    return 'gone'
   }
+  let madeDir = u.madeDir
+  const outcome = withLock(u.file, () => {
+    const kept = readJson(u.kept) as Kept | undefined
+    madeDir = kept?.found?.madeDir ?? u.madeDir
+    try {
+      return restore(u, kept)
+    } finally {
+      rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
+    }
+  })
+  if (madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), madeDir)
+  return outcome
 }
 
 function restore(u: EntryUndo, kept: Kept | undefined): Restored {
   const loaded = loadConfig(u.file)
   const entries = section(loaded.config, u.section, u.file) ?? {}
   const current = entries[u.key]
-  const other = keptBy(kept?.previous)
-  const back = other && !existsSync(other) ? kept?.original : kept?.previous
+  const before = keptBy(kept?.previous)
+  const after = alive(kept?.next) ? kept.next : undefined
+  // Leave the chain of runs on this entry: the run after this one now follows the one before.
+  amend(after, { previous: kept?.previous })
+  amend(before, { next: after })
+  // A run that set its entry over this one's has yet to undo it: the entry is its (or a later login's), mark or no mark.
+  if (after) return 'replaced'
+  // The last run of this action on the file to undo its entry: the file goes back to how it was found.
+  const last = !alive(before)
+  const back = last ? kept?.original : kept?.previous
   // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
   const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)
   if (current !== undefined && !ours) {
     return back !== undefined && fingerprint(current) === fingerprint(back) ? 'restored' : 'replaced'
   }
-  if (back !== undefined) {
-    loaded.config[u.section] = { ...entries, [u.key]: back }
-    saveConfig(u.file, loaded, u.mode ?? 0o600)
-    return 'restored'
-  }
   const lost = u.hadEntry && !kept
-  if (current === undefined) return lost ? 'lost' : 'gone'
-  delete entries[u.key]
+  if (current === undefined && back === undefined) return lost ? 'lost' : 'gone'
+  if (back !== undefined) entries[u.key] = back
+  else delete entries[u.key]
+  loaded.config[u.section] = entries
   if (u.sectionAdded && Object.keys(entries).length === 0) delete loaded.config[u.section]
-  if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
+  const found = last ? kept?.found : undefined
+  if (found && asFound(loaded.config, u.section, found.text, u.file)) {
+    if (found.text === null) rmSync(u.file)
+    else writeSecretFile(u.file, found.text, found.mode ?? 0o600)
+  } else if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
     rmSync(u.file) // the action made it
   } else {
     saveConfig(u.file, loaded, u.mode ?? 0o600)
   }
-  return lost ? 'lost' : 'removed'
+  return back !== undefined ? 'restored' : lost ? 'lost' : 'removed'
+}
+
+/** Whether `config` is what the file held when found (an empty section it did not have aside). */
+function asFound(config: DockerConfig, name: Section, text: string | null, file: string): boolean {
+  const found = text === null ? {} : parseConfig(text, file)
+  const now = { ...config }
+  if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
+  return isDeepStrictEqual(now, found)
 }
 
 /** Removes `dir` and its parents up to `top`, while they are empty. */

@@ -1,11 +1,22 @@
 // Docker config files (and podman's auth files, the same format): where they are, reading them,
-// and writing them back in their own indentation (so unrelated entries of a docker-written config
-// stay byte-for-byte) through symbolic links to the real file as docker does, atomically (temp
-// file + rename beside the real file).
+// and writing them back in their own indentation and line ends (so unrelated entries of a
+// docker-written config stay byte-for-byte) through symbolic links to the real file as docker
+// does, atomically (temp file + rename beside the real file).
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 
 export type DockerConfig = Record<string, unknown> & {
   credHelpers?: Record<string, unknown>
@@ -25,10 +36,22 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 export function realFile(file: string): string {
   let path = resolve(file)
   for (let hops = 0; hops < 40; hops++) {
+    // A relative link starts from the folder it really is in, as the system resolves it, not from a linked folder's parent.
+    path = join(realFolder(dirname(path)), basename(path))
     if (!isLink(path)) return path
     path = resolve(dirname(path), readlinkSync(path))
   }
   throw new DockerConfigError(`${file}: too many levels of symbolic links`)
+}
+
+/** A folder's real path; for one that does not exist yet, its nearest existing parent's, with the rest appended. */
+function realFolder(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch {
+    const parent = dirname(dir)
+    return parent === dir ? dir : join(realFolder(parent), basename(dir))
+  }
 }
 
 function isLink(path: string): boolean {
@@ -41,13 +64,18 @@ function isLink(path: string): boolean {
 
 export interface Loaded {
   config: DockerConfig
+  /** The file's indentation: '' for a file on one line. */
   indent: string
+  /** Its line ends. */
+  eol: '\n' | '\r\n'
+  /** What ends the file: a line end or nothing. */
   newline: string
+  /** The file as read; null when there is none. */
+  text: string | null
 }
 
-export function loadConfig(file: string): Loaded {
-  if (!existsSync(file)) return { config: {}, indent: '\t', newline: '' }
-  const text = readFileSync(file, 'utf8')
+/** A config's text as JSON: an empty file is an empty config, as docker reads it. */
+export function parseConfig(text: string, file: string): DockerConfig {
   let config: unknown
   try {
     config = text.trim() ? JSON.parse(text) : {}
@@ -55,8 +83,16 @@ export function loadConfig(file: string): Loaded {
     throw new DockerConfigError(`${file} is not valid JSON; fix or remove it`)
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new DockerConfigError(`${file} is not a JSON object`)
-  const indent = /^\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '\t'
-  return { config: config as DockerConfig, indent, newline: text.endsWith('\n') ? '\n' : '' }
+  return config as DockerConfig
+}
+
+export function loadConfig(file: string): Loaded {
+  if (!existsSync(file)) return { config: {}, indent: '\t', eol: '\n', newline: '', text: null }
+  const text = readFileSync(file, 'utf8')
+  const config = parseConfig(text, file)
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
+  const indent = text.trim().includes('\n') ? (/^\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? '\t') : ''
+  return { config, indent, eol, newline: text.endsWith('\n') ? eol : '', text }
 }
 
 /** Writes `text` to `file` atomically with `mode` (0600 unless told). */
@@ -96,8 +132,8 @@ export function withLock<T>(file: string, change: () => T): T {
   }
 }
 
-export const saveConfig = (file: string, { config, indent, newline }: Loaded, mode: number) =>
-  writeSecretFile(file, JSON.stringify(config, null, indent) + newline, mode)
+export const saveConfig = (file: string, { config, indent, eol, newline }: Loaded, mode: number) =>
+  writeSecretFile(file, JSON.stringify(config, null, indent).replace(/\n/g, eol) + newline, mode)
 
 /** One section of a config, checked to be an object. */
 export function section(config: DockerConfig, name: Section, file: string): Record<string, unknown> | undefined {

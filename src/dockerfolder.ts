@@ -1,9 +1,10 @@
 // Which docker config folder the login lands in: docker's default, a folder the user names, or a
 // config of the job's own under RUNNER_TEMP that behaves as the user's except for credentials.
 import * as core from '@actions/core'
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { registryHost } from './credhelper.js'
 import { dockerConfigDir, loadConfig, section, writeSecretFile } from './dockerconfig.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
@@ -16,17 +17,16 @@ export function isInside(dir: string, parent: string): boolean {
   return !isAbsolute(rel) && rel.split(sep)[0] !== '..'
 }
 
-const canonical = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path))
 const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false
 
 /**
  * Makes `to` a docker config folder of the job's own from the user's `from`: its config.json with
  * every setting and credential except credsStore (whose store every job on the machine shares)
- * and `registry`'s own entries (the login replaces them), and links to everything else in `from`
- * (contexts, cli-plugins, buildx...), so that docker in later steps behaves as before except for
- * credentials. Links rather than copies: later steps see and change the same contexts and plugins
- * as without isolation, nothing large is copied, and removing the folder removes the links only.
- * Returns the credsStore left out.
+ * and `registry`'s own entries under any spelling (https://cgr.dev, cgr.dev/v2/...), and links to
+ * everything else in `from` (contexts, cli-plugins, buildx...), so that docker in later steps
+ * behaves as before except for credentials. Links rather than copies: later steps see and change
+ * the same contexts and plugins as without isolation, nothing large is copied, and removing the
+ * folder removes the links only. Returns the credsStore left out.
  */
 export function isolateDockerConfig(from: string, to: string, registry: string): string | undefined {
   mkdirSync(to, { recursive: true, mode: 0o700 })
@@ -34,7 +34,10 @@ export function isolateDockerConfig(from: string, to: string, registry: string):
   const { config } = loadConfig(file)
   const dropped = config.credsStore
   delete config.credsStore
-  for (const name of ['auths', 'credHelpers'] as const) delete section(config, name, file)?.[registry]
+  for (const name of ['auths', 'credHelpers'] as const) {
+    const entries = section(config, name, file) ?? {}
+    for (const key of Object.keys(entries)) if (registryHost(key) === registry) delete entries[key]
+  }
   writeSecretFile(join(to, 'config.json'), JSON.stringify(config, null, '\t'))
   for (const name of existsSync(from) ? readdirSync(from) : []) {
     if (name.startsWith('config.json')) continue // the config, and docker's temp files of it
@@ -57,26 +60,34 @@ function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
 
 /**
  * Picks the docker config folder for `docker-config`, exporting DOCKER_CONFIG when it is not
- * docker's default. A credential helper goes only into a config of the job's own: registered in
- * the shared ~/.docker, other jobs would find an entry naming a helper they do not have.
+ * docker's default. A config of the job's own (isolated) is made from the user's. A credential
+ * helper goes only into a config of the job's own: registered in a folder other jobs may use,
+ * they would find an entry naming a helper they do not have, and one job's post step would take
+ * it from another still running.
  */
 export function chooseDockerConfig(setting: string, registry: string, credentialHelper: boolean, work: string, env = process.env): string {
-  const home = env.HOME || homedir()
-  let folder = expandHome(setting, home)
-  if (credentialHelper && (!folder || (folder !== 'isolated' && canonical(folder) === canonical(join(home, '.docker'))))) {
-    folder = 'isolated'
-    core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
+  const named = expandHome(setting, env.HOME || homedir())
+  const isolated = named === 'isolated'
+  const userDir = resolve(named && !isolated ? named : dockerConfigDir(env))
+  const jobsOwn = Boolean(named && !isolated && env.RUNNER_TEMP && isInside(userDir, env.RUNNER_TEMP))
+  const own = isolated || (credentialHelper && !jobsOwn)
+  if (!own && !named) {
+    warnIfInWorkspace(userDir, env)
+    return userDir
   }
-  if (!folder) {
-    const dir = resolve(dockerConfigDir(env))
-    warnIfInWorkspace(dir, env)
-    return dir
-  }
-  const dir = folder === 'isolated' ? join(work, 'docker') : resolve(folder)
-  if (folder === 'isolated') {
-    const dropped = isolateDockerConfig(dockerConfigDir(env), dir, registry)
+  let dir = userDir
+  if (own) {
+    if (!isolated) core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
+    dir = join(work, 'docker')
+    const dropped = isolateDockerConfig(userDir, dir, registry)
     if (dropped)
       core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
+    // skopeo and buildah read podman's shared auth file before docker's config: pointing them at
+    // the job's own keeps another job's login there from shadowing this one (podman already
+    // reads $DOCKER_CONFIG/config.json first). A file the job named itself is left as it is.
+    if (!env.REGISTRY_AUTH_FILE || env.REGISTRY_AUTH_FILE === join(dockerConfigDir(env), 'config.json')) {
+      core.exportVariable('REGISTRY_AUTH_FILE', join(dir, 'config.json'))
+    }
   } else {
     warnIfInWorkspace(dir, env)
   }

@@ -34,6 +34,29 @@ function stop(child: ChildProcess): void {
   child.stderr?.destroy()
 }
 
+/**
+ * The CLIs running now. A cancelled job gets SIGINT (then SIGTERM) on this process alone; a CLI
+ * in its own process group would outlive it, and a login would store its credential after the
+ * post step has cleaned up. So while one runs, the signal stops them all, then this process.
+ */
+const running = new Set<ChildProcess>()
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+function cancelled(signal: NodeJS.Signals): void {
+  running.forEach(stop)
+  for (const s of SIGNALS) process.off(s, cancelled)
+  process.kill(process.pid, signal) // the signal's own default: this process ends by it
+}
+
+function track(child: ChildProcess): void {
+  if (running.size === 0) for (const s of SIGNALS) process.on(s, cancelled)
+  running.add(child)
+  child.on('close', () => {
+    running.delete(child)
+    if (running.size === 0) for (const s of SIGNALS) process.off(s, cancelled)
+  })
+}
+
 // Plain spawn rather than @actions/exec: its stdin write crashes the process with EPIPE when the
 // child exits before reading, and a closed stdin means no CLI can ever wait on a prompt.
 export function run(
@@ -45,6 +68,7 @@ export function run(
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: 'pipe', windowsHide: true, detached: process.platform !== 'win32' })
+    track(child)
     const timer = setTimeout(() => {
       stop(child)
       const command = oneLine(`${basename(cmd)} ${args.join(' ')}`)
@@ -59,6 +83,9 @@ export function run(
       clearTimeout(timer)
       reject(new ExecError(`${cmd} could not be run: ${oneLine(err.message)}`))
     })
+    // A daemon the CLI started can hold its output open for ever: once the CLI has exited, what
+    // it wrote is read within moments, and then its pipes are closed.
+    child.on('exit', () => setTimeout(() => (child.stdout.destroy(), child.stderr.destroy()), 500).unref())
     child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code: code ?? 1, output })

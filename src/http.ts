@@ -1,7 +1,7 @@
 // One HTTP request under one deadline and a body cap, retried under a RetryPolicy with an overall deadline.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
-import type { RequestOptions as NodeRequestOptions } from 'node:http'
+import type { Agent, RequestOptions as NodeRequestOptions } from 'node:http'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
@@ -36,6 +36,8 @@ export interface RequestOptions {
   maxBytes?: number
   /** Cancels the request: the attempt in flight is destroyed at once and nothing is retried. */
   signal?: AbortSignal
+  /** Keeps connections open across requests (http-client's own agent lives one request); not through a proxy. */
+  agent?: Agent
 }
 
 /** What the OIDC and STS clients take: retry settings, and how to mask the secrets they receive. */
@@ -63,6 +65,15 @@ function abortingOn(signal: AbortSignal): RequestHandler {
   }
 }
 
+/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
+const reusing = (agent: Agent): RequestHandler => ({
+  prepareRequest(options) {
+    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
+})
+
 /** The body's chunks, failing once more than `limit` bytes have come. */
 async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
   let total = 0
@@ -73,12 +84,23 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () 
   }
 }
 
+/**
+ * A proxy's refusal of the tunnel, which http-client's tunnel agent reports as ECONNRESET: a
+ * 5xx stays a network error to retry, anything else (407 above all) is an answer to stop at.
+ */
+function proxyRefusal(err: unknown, service: string): Error | undefined {
+  const status = Number(/^tunneling socket could not be established, statusCode=(\d+)$/.exec((err as Error)?.message)?.[1])
+  if (!status) return undefined
+  const answer = `the proxy answered CONNECT with HTTP ${status}`
+  return isRetryableStatus(status) ? new Error(answer) : new HttpError(`${service} request failed: ${answer}; not retried`)
+}
+
 const REDIRECTS = [301, 302, 303, 307, 308]
 const MAX_REDIRECTS = 5
 
 /**
- * Where a redirect leads, as http-client follows one: the same request, never from https to
- * anything else (undefined), and no Authorization header to another host.
+ * Where a redirect leads: the same request, never from https to anything else (undefined), and
+ * no Authorization header to another origin (another port of the host is another server).
  */
 export function redirected(
   from: URL,
@@ -87,7 +109,7 @@ export function redirected(
 ): { url: URL; headers: Record<string, string> } | undefined {
   const url = new URL(location, from)
   if (from.protocol === 'https:' && url.protocol !== 'https:') return undefined
-  if (url.hostname === from.hostname) return { url, headers }
+  if (url.origin === from.origin) return { url, headers }
   return { url, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')) }
 }
 
@@ -96,11 +118,18 @@ export function redirected(
  * redirects buffer them whole). A client per hop, each disposed by the caller: one client would
  * reuse its http agent for an https hop.
  */
-async function follow(req: Request, signal: AbortSignal, service: string, clients: HttpClient[]): Promise<HttpClientResponse> {
+async function follow(
+  req: Request,
+  signal: AbortSignal,
+  service: string,
+  clients: HttpClient[],
+  agent?: Agent,
+): Promise<HttpClientResponse> {
   let hop = { url: new URL(req.url), headers: req.headers ?? {} }
   for (let hops = 0; ; hops++) {
     // http-client reads https_proxy/no_proxy.
-    const client = new HttpClient('setup-chainctl', [abortingOn(signal)], { allowRetries: false, allowRedirects: false, keepAlive: false })
+    const handlers = [abortingOn(signal), ...(agent ? [reusing(agent)] : [])]
+    const client = new HttpClient('setup-chainctl', handlers, { allowRetries: false, allowRedirects: false, keepAlive: false })
     clients.push(client)
     const res = await client.request(req.method, hop.url.href, req.body ?? null, hop.headers)
     const location = res.message.headers.location
@@ -120,12 +149,13 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   const clients: HttpClient[] = []
   let res: HttpClientResponse | undefined
   try {
-    res = await follow(req, signal, opts.service, clients)
+    res = await follow(req, signal, opts.service, clients, opts.agent)
     const status = res.message.statusCode ?? 0
     const limit = opts.maxBytes ?? MAX_BODY_BYTES
     const tooLarge = () =>
       new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
-    if (Number(res.message.headers['content-length']) > limit) throw tooLarge()
+    // A HEAD's Content-Length is the size of what a GET would bring: it has no body.
+    if (req.method !== 'HEAD' && Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
     if (opts.sink && status === 200) {
       await opts.sink(Readable.from(body, { objectMode: false }))
@@ -137,7 +167,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   } catch (err) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
     if (deadline.aborted) throw new Error('timed out')
-    throw err
+    throw proxyRefusal(err, opts.service) ?? err
   } finally {
     res?.message.destroy() // closes the connection of a body not read to its end
     for (const client of clients) client.dispose()

@@ -3,6 +3,9 @@
 // credentials, then HEAD on the manifest. Returns each image's manifest digest.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import { oneLine } from './errors.js'
 import { BodyTooLargeError, HttpError, jsonObject, send, text, type ClientOptions, type Request, type RequestOptions } from './http.js'
 import { challengeFailure, describeFailures, manifestFailure, parseChallenge, tokenFailure, type Failure, type Who } from './pullfailure.js'
 import { manifestRef, type ImageRef } from './reference.js'
@@ -42,8 +45,32 @@ class Failed extends Error {
   }
 }
 
-type Challenge = { scheme: 'none' } | { scheme: 'basic' } | { scheme: 'bearer'; realm: URL; service?: string }
+type Bearer = { scheme: 'bearer'; realm: URL; service?: string }
+type Challenge = { scheme: 'none' } | { scheme: 'basic' } | Bearer
 type Headers = Record<string, string>
+
+const pullScope = (repository: string) => `repository:${repository}:pull`
+/**
+ * How many characters of scope parameters one token request carries: its URL, and the token
+ * (which may list every repository it opens) in each later request's header, stay a few KiB.
+ */
+const MAX_SCOPE_CHARS = 2000
+
+/** The repositories in order, in groups whose scope parameters fit in one token request. */
+export function scopeGroups(repositories: string[], maxChars = MAX_SCOPE_CHARS): string[][] {
+  const groups: string[][] = []
+  let chars = Infinity
+  for (const repository of repositories) {
+    const length = `&scope=${encodeURIComponent(pullScope(repository))}`.length
+    if (chars + length > maxChars) {
+      groups.push([])
+      chars = 0
+    }
+    chars += length
+    groups[groups.length - 1].push(repository)
+  }
+  return groups
+}
 
 /** Runs `work` on every item, at most `limit` at a time. */
 async function eachAtOnce<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -66,8 +93,10 @@ export async function checkImages(
   login: PullLogin,
   { origin = `https://${login.registry}`, concurrency = 32, mask = core.setSecret, onRetry = core.warning, ...opts }: CheckOptions = {},
 ): Promise<Record<string, string>> {
+  // One connection serves an image's requests one after another, and the TLS session is resumed for the next.
+  const agent = new (origin.startsWith('https:') ? HttpsAgent : HttpAgent)({ keepAlive: true })
   const request = (method: Request['method'], url: string, headers: Headers, sink?: RequestOptions['sink'], maxBytes?: number) =>
-    send({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes })
+    send({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes, agent })
   const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`
 
   // Once per registry: how it wants to be authenticated.
@@ -80,7 +109,11 @@ export async function checkImages(
       throw new Failed(challengeFailure(res.status, scheme, login))
     }
     if (scheme === 'basic') return { scheme }
-    const realm = new URL(params.realm)
+    const realm = URL.parse(params.realm)
+    if (!realm) {
+      const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify(oneLine(params.realm, 80))}, which is not a URL: not a registry this check can speak to`
+      throw new Failed({ kind: 'unexpected answer', detail })
+    }
     // The login's credentials go to the realm: never in the clear to another host.
     if (realm.protocol !== 'https:' && realm.origin !== new URL(origin).origin) {
       throw new Failed({
@@ -91,15 +124,11 @@ export async function checkImages(
     return { scheme, realm, service: params.service }
   }
 
-  // Once per repository, as a pull asks: a token for its pull scope.
-  const auth = new Map<string, Promise<Headers>>()
-  const fetchAuth = async (image: ImageRef): Promise<Headers> => {
-    const c = await (challenge ??= fetchChallenge())
-    if (c.scheme === 'none') return {}
-    if (c.scheme === 'basic') return { Authorization: basic }
+  // A token for the pull scope of each repository named; `image` names the failure.
+  const fetchToken = async (c: Bearer, repositories: string[], image: ImageRef): Promise<Headers> => {
     const url = new URL(c.realm)
     if (c.service) url.searchParams.set('service', c.service)
-    url.searchParams.set('scope', `repository:${image.repository}:pull`)
+    for (const repository of repositories) url.searchParams.append('scope', pullScope(repository))
     const res = await request('GET', url.toString(), { Authorization: basic, Accept: 'application/json' })
     if (res.status !== 200) throw new Failed(tokenFailure(res.status, text(res), image, login))
     const reply = jsonObject(text(res))
@@ -109,9 +138,31 @@ export async function checkImages(
     mask(token)
     return { Authorization: `Bearer ${token}` }
   }
-  const authFor = (image: ImageRef) => {
-    if (!auth.has(image.repository)) auth.set(image.repository, fetchAuth(image))
-    return auth.get(image.repository) as Promise<Headers>
+  // As a pull asks: once per repository, a token for its pull scope.
+  const own = new Map<string, Promise<Headers>>()
+  const ownAuth = async (image: ImageRef): Promise<Headers> => {
+    const c = await (challenge ??= fetchChallenge())
+    if (c.scheme === 'none') return {}
+    if (c.scheme === 'basic') return { Authorization: basic }
+    if (!own.has(image.repository)) own.set(image.repository, fetchToken(c, [image.repository], image))
+    return own.get(image.repository) as Promise<Headers>
+  }
+  // First, one token for a whole group of repositories (the token spec repeats `scope`), so 20
+  // images cost one token request, not 20. Undefined when there is none to share, or the registry
+  // would not give one for the group (each repository then asks alone); an outage is every image's.
+  const groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])))
+  const shared = new Map<string[], Promise<Headers | undefined>>()
+  const sharedAuth = async (image: ImageRef): Promise<Headers | undefined> => {
+    const [c, group] = [await (challenge ??= fetchChallenge()), groupOf.get(image.repository) ?? []]
+    if (c.scheme !== 'bearer' || group.length < 2) return undefined
+    if (!shared.has(group)) {
+      const granted = fetchToken(c, group, image).catch((err: unknown) => {
+        if (failureOf(err).kind === 'registry unreachable') throw err
+        return undefined
+      })
+      shared.set(group, granted)
+    }
+    return shared.get(group)
   }
 
   // A 404's two causes: the tag list answers for the repository.
@@ -143,9 +194,17 @@ export async function checkImages(
   }
 
   const digestOf = async (image: ImageRef): Promise<string> => {
-    const headers = { ...(await authFor(image)), Accept: MANIFEST_TYPES }
     const url = `${origin}/v2/${image.repository}/manifests/${manifestRef(image)}`
-    const res = await request('HEAD', url, headers)
+    const sharing = await sharedAuth(image)
+    let headers = { ...(sharing ?? (await ownAuth(image))), Accept: MANIFEST_TYPES }
+    let res = await request('HEAD', url, headers)
+    // Any other answer to the shared token (it may not open this repository, a registry may hide
+    // one it does not open as 404, a server may refuse so long a header) is asked again with the
+    // repository's own, as a pull of it would: the shared token never decides a failure.
+    if (sharing && res.status >= 400 && res.status < 500) {
+      headers = { ...(await ownAuth(image)), Accept: MANIFEST_TYPES }
+      res = await request('HEAD', url, headers)
+    }
     if (res.status !== 200) {
       const known = res.status === 404 ? await repositoryKnown(image, headers) : undefined
       throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, login))
@@ -161,13 +220,19 @@ export async function checkImages(
   core.info(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`)
   const digests = new Map<ImageRef, string>()
   const failed = new Map<ImageRef, Failure>()
+  // An outage one check saw through all its retries is the registry's: the images not yet started
+  // are not checked, rather than each wave of them waiting out the same deadline in turn.
+  let outage: Failure | undefined
   await eachAtOnce(images, concurrency, async (image) => {
+    if (outage) return void failed.set(image, { kind: outage.kind, detail: `not checked: ${outage.detail}` })
     try {
       digests.set(image, await digestOf(image))
     } catch (err) {
-      failed.set(image, failureOf(err))
+      const failure = failureOf(err)
+      failed.set(image, failure)
+      if (failure.kind === 'registry unreachable') outage ??= failure
     }
-  })
+  }).finally(() => agent.destroy())
   if (failed.size > 0) {
     const inOrder = images.filter((i) => failed.has(i)).map((i): [ImageRef, Failure] => [i, failed.get(i) as Failure])
     throw new ImageCheckError(describeFailures(inOrder, images.length, login))

@@ -1,5 +1,8 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
+import { statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { expandHome } from './dockerfolder.js'
 import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './reference.js'
 import { CLIS, type Cli } from './registrycli.js'
 
@@ -180,6 +183,7 @@ export function parseInputs(unbounded: (name: string) => string): Inputs {
   const auth = authInputs(get, environment)
   const dockerConfig = get('docker-config')
   if (/[\r\n\0]/.test(dockerConfig)) fail('docker-config', "must be empty, 'isolated' or a folder path", dockerConfig)
+  if (/^~[^\\/]/.test(dockerConfig)) fail('docker-config', 'must name a folder with ~ or ~/ (your home), not ~user', dockerConfig)
   const credentialHelper = bool('credential-helper', get('credential-helper') || 'false')
   if (credentialHelper && auth.kind !== 'oidc') fail('credential-helper', "needs 'identity': the helper exchanges the job's OIDC token")
   const chainctl = chainctlInputs(get, environment, auth.kind === 'oidc')
@@ -202,5 +206,9 @@ export function parseInputs(unbounded: (name: string) => string): Inputs {
 export function readInputs(): Inputs {
   const password = core.getInput('password')
   if (password) core.setSecret(password)
-  return parseInputs((name) => core.getInput(name))
+  const inputs = parseInputs((name) => core.getInput(name))
+  const folder = expandHome(inputs.dockerConfig, process.env.HOME || homedir())
+  if (folder && folder !== 'isolated' && statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
+    fail('docker-config', "must be empty, 'isolated' or a folder path, not a file", inputs.dockerConfig)
+  return inputs
 }

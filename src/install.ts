@@ -113,7 +113,14 @@ export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOpti
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
     const path = join(staging, exe)
-    const [actual, expected] = await Promise.all([downloadTo(`${base}/${file}`, path, opts), publishedSha256(base, file, version, opts)])
+    // Either one failing ends the other: a download left running would hold the step for minutes after its error.
+    const both = new AbortController()
+    const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal // the caller's too
+    const ending = <T>(work: Promise<T>) => work.catch((err: unknown) => (both.abort(), Promise.reject(err)))
+    const [actual, expected] = await Promise.all([
+      ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+      ending(publishedSha256(base, file, version, { ...opts, signal })),
+    ])
     if (actual !== expected) {
       throw new ReleaseError(
         `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,

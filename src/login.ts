@@ -30,10 +30,11 @@ function runDir(): string {
   return dir
 }
 
-/** One CLI's login: the real file it ends in, and for docker the config folder when a credential store holds its logins. */
+/** One CLI's login: the real file it ends in, and for docker the credential store that holds its logins, if one does. */
 interface Plan {
   cli: Cli
   file: string
+  /** The store's helper: docker-credential-<store>. */
   store?: string
 }
 
@@ -54,7 +55,8 @@ function plan(inputs: Inputs, dockerDir: string): { plans: Plan[]; served: Cli[]
   for (const cli of found) {
     if (cli === 'docker') {
       const { credHelpers, credsStore } = config()
-      plans.push({ cli, file: dockerFile, store: credHelpers?.[inputs.registry] || credsStore ? dockerDir : undefined })
+      const store = credHelpers?.[inputs.registry] || credsStore
+      plans.push({ cli, file: dockerFile, store: typeof store === 'string' ? store : undefined })
       continue
     }
     const file = realFile(podmanAuthFile(process.env, process.platform, process.getuid?.() ?? -1))
@@ -71,20 +73,21 @@ function plan(inputs: Inputs, dockerDir: string): { plans: Plan[]; served: Cli[]
 /**
  * The CLI checks the credentials by logging in to a scratch file of this run's, and the entry it
  * stored there is returned for the action to copy into the real file: no CLI rewrites a user's
- * file (podman would drop every key but auths, and replace a symbolic link). A docker config that
- * keeps credentials in a store gets a real `docker login`: the entry lives in the store.
+ * file (podman would drop every key but auths, and replace a symbolic link; docker every key it
+ * does not know). When the docker config keeps credentials in a store, the scratch config names
+ * that store: the login goes into it, and the real file is not touched at all.
  */
 async function logIn(p: Plan, registry: string, creds: Credentials, work: string): Promise<Record<string, unknown> | undefined> {
-  if (p.store) {
-    await cliLogin({ cli: 'docker', dockerConfig: p.store }, registry, creds.username, creds.secret)
-    return undefined
-  }
   const scratch = join(work, `${p.cli}-login-${randomBytes(6).toString('hex')}`)
   const target: Target = p.cli === 'docker' ? { cli: p.cli, dockerConfig: scratch } : { cli: p.cli, authfile: join(scratch, 'config.json') }
   try {
     // An entry for the registry keeps docker from picking a credential store of its own for an empty config.
-    writeSecretFile(join(scratch, 'config.json'), JSON.stringify({ auths: { [registry]: {} } }))
+    writeSecretFile(
+      join(scratch, 'config.json'),
+      JSON.stringify({ auths: { [registry]: {} }, ...(p.store ? { credsStore: p.store } : {}) }),
+    )
     await cliLogin(target, registry, creds.username, creds.secret)
+    if (p.store) return undefined
     const entry = storedEntry(join(scratch, 'config.json'), registry)
     if (!entry)
       throw new LoginError(`${p.cli} login ${registry} stored no credential in its auth file (is a credential helper configured for it?)`)
@@ -100,7 +103,7 @@ async function loginClis(inputs: Inputs, creds: Credentials, work: string, docke
   const { plans, served } = plan(inputs, dockerDir)
   const results = await Promise.allSettled(plans.map((p) => logIn(p, registry, creds, work)))
   plans.forEach((p, i) => {
-    if (p.store && logout && results[i].status === 'fulfilled') remember({ kind: 'docker-logout', registry, dockerConfig: p.store })
+    if (p.store && logout && results[i].status === 'fulfilled') remember({ kind: 'store-erase', registry, helper: p.store })
   })
   const done: string[] = []
   for (const [i, p] of plans.entries()) {

@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
 import { restoreEntry, type Restored } from './configentry.js'
 import { lastLine, run } from './exec.js'
-import { dockerLogout } from './registrycli.js'
+import { eraseStored } from './registrycli.js'
 import { stepsToUndo, type Undo } from './state.js'
 
 function entryUndone(step: Extract<Undo, { kind: 'entry' }>, outcome: Restored): string {
@@ -27,8 +27,8 @@ async function undo(step: Undo): Promise<void> {
   switch (step.kind) {
     case 'entry':
       return core.info(entryUndone(step, restoreEntry(step)))
-    case 'docker-logout':
-      await dockerLogout(step.dockerConfig, step.registry)
+    case 'store-erase':
+      await eraseStored(step.helper, step.registry)
       return core.info(`Logged out of ${step.registry} (docker)`)
     case 'chainctl-logout': {
       const { code, output } = await run(step.chainctl, ['auth', 'logout'])

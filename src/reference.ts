@@ -54,6 +54,11 @@ export function parseReference(written: string, registry: string): ImageRef {
   if (tag !== undefined && !TAG.test(tag)) bad('a tag is up to 128 letters, digits, _ . and -, not starting with . or -')
 
   const parts = name.split('/')
+  // `cgr.dev` or `cgr.dev:443` alone would otherwise read as a repository named cgr.dev.
+  const hosts = [registry, registry.split(':')[0]]
+  if (parts.length === 1 && [name, rest].some((n) => hosts.includes(n.toLowerCase()))) {
+    bad(`it names only the registry: add the repository, as in ${registry}/<organization>/<image>`)
+  }
   let path = parts
   if (parts.length > 1 && parts[0].toLowerCase() === registry) path = parts.slice(1)
   else if (parts.length > 1 && (parts[0].includes(':') || parts[0] === 'localhost')) {

@@ -35,9 +35,9 @@ export function podmanAuthFile(env: NodeJS.ProcessEnv, platform: string, uid: nu
   return join(env.HOME ?? '', '.config', 'containers', 'auth.json')
 }
 
-function invocation(target: Target, verb: 'login' | 'logout', registry: string): { args: string[]; env: NodeJS.ProcessEnv } {
-  if (target.cli === 'podman') return { args: [verb, '--authfile', target.authfile, registry], env: process.env }
-  return { args: [verb, registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
+function invocation(target: Target, registry: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  if (target.cli === 'podman') return { args: ['login', '--authfile', target.authfile, registry], env: process.env }
+  return { args: ['login', registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
 }
 
 export async function cliLogin(
@@ -47,14 +47,16 @@ export async function cliLogin(
   secret: string,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
-  const { args, env } = invocation(target, 'login', registry)
+  const { args, env } = invocation(target, registry)
   const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env, timeoutMs)
   if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
 }
 
-/** Logs docker out of a config whose credentials docker keeps in a credential store. */
-export async function dockerLogout(dockerConfig: string, registry: string): Promise<void> {
-  const { args, env } = invocation({ cli: 'docker', dockerConfig }, 'logout', registry)
-  const { code, output } = await run('docker', args, '', env)
-  if (code !== 0) throw new LoginError(`docker logout ${registry} failed: ${lastLine(output)}`)
+/**
+ * Erases what `docker login registry` stored in the credential store `helper`, and nothing else:
+ * `docker logout` would also erase the http:// and https:// spellings, which may be a user's own.
+ */
+export async function eraseStored(helper: string, registry: string): Promise<void> {
+  const { code, output } = await run(`docker-credential-${helper}`, ['erase'], registry)
+  if (code !== 0) throw new LoginError(`docker-credential-${helper} erase ${registry} failed: ${lastLine(output)}`)
 }

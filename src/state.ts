@@ -6,8 +6,8 @@ import type { EntryUndo } from './configentry.js'
 export type Undo =
   /** Put back one entry of a config file: a CLI's login or the credential helper's. */
   | ({ kind: 'entry'; what: 'docker' | 'podman' | 'credential helper' } & EntryUndo)
-  /** docker logout from a config folder whose logins docker keeps in a credential store. */
-  | { kind: 'docker-logout'; registry: string; dockerConfig: string }
+  /** Erase docker's login from the credential store (docker-credential-<helper>) it went to. */
+  | { kind: 'store-erase'; registry: string; helper: string }
   /** chainctl auth logout, with the chainctl that logged in. */
   | { kind: 'chainctl-logout'; chainctl: string }
   /** Remove a file or folder the action made. */

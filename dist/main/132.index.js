@@ -168,7 +168,14 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
-        const [actual, expected] = await Promise.all([downloadTo(`${base}/${file}`, path, opts), publishedSha256(base, file, version, opts)]);
+        // Either one failing ends the other: a download left running would hold the step for minutes after its error.
+        const both = new AbortController();
+        const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal; // the caller's too
+        const ending = (work) => work.catch((err) => (both.abort(), Promise.reject(err)));
+        const [actual, expected] = await Promise.all([
+            ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+            ending(publishedSha256(base, file, version, { ...opts, signal })),
+        ]);
         if (actual !== expected) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }

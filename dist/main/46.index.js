@@ -11,16 +11,20 @@ __webpack_require__.d(__webpack_exports__, {
   checkImages: () => (/* binding */ checkImages)
 });
 
-// UNUSED EXPORTS: ImageCheckError, MANIFEST_TYPES
+// UNUSED EXPORTS: ImageCheckError, MANIFEST_TYPES, scopeGroups
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./src/http.ts + 2 modules
-var http = __webpack_require__(1393);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __webpack_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __webpack_require__(4708);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/http.ts + 2 modules
+var http = __webpack_require__(1393);
 // EXTERNAL MODULE: ./src/reference.ts
 var reference = __webpack_require__(8286);
 ;// CONCATENATED MODULE: ./src/pullfailure.ts
@@ -124,6 +128,9 @@ function describeFailures(failed, total, who) {
 
 
 
+
+
+
 /** What a pull accepts: OCI index and manifest, docker manifest list and v2 manifest. */
 const MANIFEST_TYPES = [
     'application/vnd.oci.image.index.v1+json',
@@ -144,6 +151,27 @@ class Failed extends Error {
         this.failure = failure;
     }
 }
+const pullScope = (repository) => `repository:${repository}:pull`;
+/**
+ * How many characters of scope parameters one token request carries: its URL, and the token
+ * (which may list every repository it opens) in each later request's header, stay a few KiB.
+ */
+const MAX_SCOPE_CHARS = 2000;
+/** The repositories in order, in groups whose scope parameters fit in one token request. */
+function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
+    const groups = [];
+    let chars = Infinity;
+    for (const repository of repositories) {
+        const length = `&scope=${encodeURIComponent(pullScope(repository))}`.length;
+        if (chars + length > maxChars) {
+            groups.push([]);
+            chars = 0;
+        }
+        chars += length;
+        groups[groups.length - 1].push(repository);
+    }
+    return groups;
+}
 /** Runs `work` on every item, at most `limit` at a time. */
 async function eachAtOnce(items, limit, work) {
     let next = 0;
@@ -162,7 +190,9 @@ function failureOf(err) {
 }
 /** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
 async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
-    const request = (method, url, headers, sink, maxBytes) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes });
+    // One connection serves an image's requests one after another, and the TLS session is resumed for the next.
+    const agent = new (origin.startsWith('https:') ? external_node_https_.Agent : external_node_http_.Agent)({ keepAlive: true });
+    const request = (method, url, headers, sink, maxBytes) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes, agent });
     const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
     // Once per registry: how it wants to be authenticated.
     let challenge;
@@ -176,7 +206,11 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         }
         if (scheme === 'basic')
             return { scheme };
-        const realm = new URL(params.realm);
+        const realm = URL.parse(params.realm);
+        if (!realm) {
+            const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify((0,errors/* oneLine */.TN)(params.realm, 80))}, which is not a URL: not a registry this check can speak to`;
+            throw new Failed({ kind: 'unexpected answer', detail });
+        }
         // The login's credentials go to the realm: never in the clear to another host.
         if (realm.protocol !== 'https:' && realm.origin !== new URL(origin).origin) {
             throw new Failed({
@@ -186,18 +220,13 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         }
         return { scheme, realm, service: params.service };
     };
-    // Once per repository, as a pull asks: a token for its pull scope.
-    const auth = new Map();
-    const fetchAuth = async (image) => {
-        const c = await (challenge ??= fetchChallenge());
-        if (c.scheme === 'none')
-            return {};
-        if (c.scheme === 'basic')
-            return { Authorization: basic };
+    // A token for the pull scope of each repository named; `image` names the failure.
+    const fetchToken = async (c, repositories, image) => {
         const url = new URL(c.realm);
         if (c.service)
             url.searchParams.set('service', c.service);
-        url.searchParams.set('scope', `repository:${image.repository}:pull`);
+        for (const repository of repositories)
+            url.searchParams.append('scope', pullScope(repository));
         const res = await request('GET', url.toString(), { Authorization: basic, Accept: 'application/json' });
         if (res.status !== 200)
             throw new Failed(tokenFailure(res.status, (0,http/* text */.Qq)(res), image, login));
@@ -208,10 +237,36 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         mask(token);
         return { Authorization: `Bearer ${token}` };
     };
-    const authFor = (image) => {
-        if (!auth.has(image.repository))
-            auth.set(image.repository, fetchAuth(image));
-        return auth.get(image.repository);
+    // As a pull asks: once per repository, a token for its pull scope.
+    const own = new Map();
+    const ownAuth = async (image) => {
+        const c = await (challenge ??= fetchChallenge());
+        if (c.scheme === 'none')
+            return {};
+        if (c.scheme === 'basic')
+            return { Authorization: basic };
+        if (!own.has(image.repository))
+            own.set(image.repository, fetchToken(c, [image.repository], image));
+        return own.get(image.repository);
+    };
+    // First, one token for a whole group of repositories (the token spec repeats `scope`), so 20
+    // images cost one token request, not 20. Undefined when there is none to share, or the registry
+    // would not give one for the group (each repository then asks alone); an outage is every image's.
+    const groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])));
+    const shared = new Map();
+    const sharedAuth = async (image) => {
+        const [c, group] = [await (challenge ??= fetchChallenge()), groupOf.get(image.repository) ?? []];
+        if (c.scheme !== 'bearer' || group.length < 2)
+            return undefined;
+        if (!shared.has(group)) {
+            const granted = fetchToken(c, group, image).catch((err) => {
+                if (failureOf(err).kind === 'registry unreachable')
+                    throw err;
+                return undefined;
+            });
+            shared.set(group, granted);
+        }
+        return shared.get(group);
     };
     // A 404's two causes: the tag list answers for the repository.
     const repositoryKnown = async (image, headers) => {
@@ -243,9 +298,17 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         });
     };
     const digestOf = async (image) => {
-        const headers = { ...(await authFor(image)), Accept: MANIFEST_TYPES };
         const url = `${origin}/v2/${image.repository}/manifests/${(0,reference/* manifestRef */.rx)(image)}`;
-        const res = await request('HEAD', url, headers);
+        const sharing = await sharedAuth(image);
+        let headers = { ...(sharing ?? (await ownAuth(image))), Accept: MANIFEST_TYPES };
+        let res = await request('HEAD', url, headers);
+        // Any other answer to the shared token (it may not open this repository, a registry may hide
+        // one it does not open as 404, a server may refuse so long a header) is asked again with the
+        // repository's own, as a pull of it would: the shared token never decides a failure.
+        if (sharing && res.status >= 400 && res.status < 500) {
+            headers = { ...(await ownAuth(image)), Accept: MANIFEST_TYPES };
+            res = await request('HEAD', url, headers);
+        }
         if (res.status !== 200) {
             const known = res.status === 404 ? await repositoryKnown(image, headers) : undefined;
             throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, login));
@@ -260,14 +323,22 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
     core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
     const digests = new Map();
     const failed = new Map();
+    // An outage one check saw through all its retries is the registry's: the images not yet started
+    // are not checked, rather than each wave of them waiting out the same deadline in turn.
+    let outage;
     await eachAtOnce(images, concurrency, async (image) => {
+        if (outage)
+            return void failed.set(image, { kind: outage.kind, detail: `not checked: ${outage.detail}` });
         try {
             digests.set(image, await digestOf(image));
         }
         catch (err) {
-            failed.set(image, failureOf(err));
+            const failure = failureOf(err);
+            failed.set(image, failure);
+            if (failure.kind === 'registry unreachable')
+                outage ??= failure;
         }
-    });
+    }).finally(() => agent.destroy());
     if (failed.size > 0) {
         const inOrder = images.filter((i) => failed.has(i)).map((i) => [i, failed.get(i)]);
         throw new ImageCheckError(describeFailures(inOrder, images.length, login));

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import { newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
+import { laterStep, newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
 import type { Sandbox } from '../sandbox/index.ts'
 
 const shimDir = scratchDir('cli-shim-')
@@ -31,6 +31,10 @@ function calls(j: Job, cli: 'docker' | 'podman'): string[] {
 }
 export const dockerCalls = (j: Job) => calls(j, 'docker')
 export const podmanCalls = (j: Job) => calls(j, 'podman')
+
+/** skopeo in a later step of the job: whether the registry login it finds lets it read the sandbox's image. */
+export const skopeo = (j: Job) =>
+  laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', 'docker://cgr.dev/chainguard/hello:latest'])
 
 /** A second use of the action in the same job: the same job, with a state of its own (as the runner keeps per step). */
 export function anotherUse(j: Job): Job {

@@ -63,3 +63,19 @@ it('bypasses the proxy for no_proxy hosts', async () => {
   expect(connects().slice(before)).toEqual([])
   await runStep(j, 'post')
 })
+
+it('sends every request of check-images through https_proxy: its kept-open connections never bypass it', async () => {
+  const tunnels = async (checkImages: string) => {
+    const before = connects().length
+    const j = job(sb)
+    Object.assign(j.env, { https_proxy: PROXY, HTTPS_PROXY: PROXY })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker', 'check-images': checkImages })
+    expect(main.code).toBe(0)
+    await runStep(j, 'post')
+    return connects()
+      .slice(before)
+      .filter((c) => c === 'cgr.dev:443').length
+  }
+  // The challenge, one token, two HEADs: a tunnel each (http-client keeps no tunnel open).
+  expect((await tunnels('chainguard/hello\nacme.com/python:3.12')) - (await tunnels(''))).toBe(4)
+})

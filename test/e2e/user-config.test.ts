@@ -16,6 +16,7 @@ import {
   podmanCalls,
   readJson,
   richDockerConfig,
+  skopeo,
   visible,
   writeDockerConfig,
 } from './helpers.ts'
@@ -26,8 +27,6 @@ beforeAll(async () => {
 })
 afterAll(() => sb.stop())
 
-const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
-const skopeo = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', IMAGE])
 /** Who podman (in a later step) is logged in to cgr.dev as, from the auth file it reads itself. */
 const podmanLogin = async (j: Job) => {
   const r = await laterStep(j, 'podman', ['login', '--get-login', 'cgr.dev'])
@@ -73,16 +72,16 @@ describe("a user's rich docker config", () => {
       store && placement === 'docker-config: isolated' ? [expect.stringMatching(/leaves out credsStore "teststore"/)] : [],
     )
     const loginFile = placement === 'docker-config: isolated' ? join(exportedDockerConfig(j), 'config.json') : userFile
-    if (placement === 'docker-config: isolated' || (!docker && podmanOwnFile)) {
+    // docker's login into a credential store does not touch the file; podman (which cannot read the store) needs an entry.
+    const storeOnly = dockerStore && !podman
+    if (placement === 'docker-config: isolated' || (!docker && podmanOwnFile) || storeOnly) {
       expect(readFileSync(userFile, 'utf8')).toBe(text) // not touched at all
     }
-    if (docker || !podmanOwnFile) {
+    if ((docker || !podmanOwnFile) && !storeOnly) {
       const carried = placement === 'docker-config: isolated' ? { ...original, credsStore: undefined } : original
       expect(configDiff(JSON.parse(JSON.stringify(carried)), readJson(loginFile))).toEqual(['auths.cgr.dev'])
       const entry = (readJson(loginFile).auths as Record<string, Record<string, string>>)['cgr.dev']
-      // docker's own store login leaves docker's marker entry, unless podman (which cannot read the store) needs one.
-      if (dockerStore && !podman) expect(entry).toEqual({})
-      else expect(Buffer.from(entry.auth, 'base64').toString()).toMatch(/^_token:eyJ/)
+      expect(Buffer.from(entry.auth, 'base64').toString()).toMatch(/^_token:eyJ/)
     }
     if (podmanOwnFile) expect(Object.keys(readJson(podmanAuth(j)).auths as object)).toEqual(['cgr.dev'])
     if (store) expect(store.stored()).toEqual(dockerStore ? ['cgr.dev'] : [])
@@ -93,12 +92,8 @@ describe("a user's rich docker config", () => {
 
     const post = await runStep(j, 'post')
     expect(warnings(post)).toEqual([])
-    if (dockerStore) {
-      expect(configDiff(original, readJson(userFile))).toEqual([]) // docker rewrote it, in its own order
-      expect(store?.stored()).toEqual([])
-    } else {
-      expect(readFileSync(userFile, 'utf8')).toBe(text)
-    }
+    expect(readFileSync(userFile, 'utf8')).toBe(text)
+    if (store) expect(store.stored()).toEqual([])
     expect(lstatSync(userFile).mode & 0o777).toBe(0o600)
     expect(existsSync(podmanAuth(j))).toBe(false)
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
@@ -208,18 +203,29 @@ describe('the credential helper', () => {
     expect(existsSync(exportedDockerConfig(j))).toBe(false)
   })
 
-  it("puts a user's own credHelpers entry back in a folder named by docker-config", async () => {
+  it("leaves a folder named by docker-config untouched too, registering in a config of the job's own made from it", async () => {
     const j = job(sb)
     const dir = join(j.home, 'ci-docker')
-    const original = writeDockerConfig(dir, { ...richDockerConfig(), credHelpers: { 'cgr.dev': 'cgr', 'gcr.io': 'gcloud' } })
+    const config = { ...richDockerConfig(), credHelpers: { 'cgr.dev': 'cgr', 'gcr.io': 'gcloud' } }
+    const original = writeDockerConfig(dir, config)
     expect((await runStep(j, 'main', { ...helper, 'docker-config': dir })).code).toBe(0)
-    expect(readJson(join(dir, 'config.json')).credHelpers).toEqual({ 'cgr.dev': 'setup-chainctl', 'gcr.io': 'gcloud' })
-    expect((await skopeo(j)).code).toBe(0)
-    const post = await runStep(j, 'post')
-    expect(visible(post)).toEqual([
-      `Removed the credential helper for cgr.dev; the credHelpers entry that was there before is back in ${dir}/config.json`,
-    ])
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(original)
+    const own = readJson(join(exportedDockerConfig(j), 'config.json'))
+    expect(configDiff(config, own)).toEqual(['credHelpers.cgr.dev'])
+    expect((await skopeo(j)).code).toBe(0)
+    expect(visible(await runStep(j, 'post'))).toEqual(['Removed the credential helper for cgr.dev'])
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(original)
+  })
+
+  it("is registered directly in a folder of the job's own under RUNNER_TEMP named by docker-config", async () => {
+    const j = job(sb)
+    const dir = join(j.env.RUNNER_TEMP, 'my-docker')
+    expect((await runStep(j, 'main', { ...helper, 'docker-config': dir })).code).toBe(0)
+    expect(exportedDockerConfig(j)).toBe(dir)
+    expect(readJson(join(dir, 'config.json'))).toEqual({ credHelpers: { 'cgr.dev': 'setup-chainctl' } })
+    expect((await skopeo(j)).code).toBe(0)
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 })
 
@@ -272,12 +278,14 @@ describe('a config.json that is a symbolic link (dotfiles, mounted configs)', ()
     expect(readFileSync(target, 'utf8')).toBe(text)
   })
 
-  it('with the credential helper', async () => {
+  it("with the credential helper, carried into a config of the job's own", async () => {
     const j = job(sb)
     const { link, target, original, text } = await linked(j)
     expect((await runStep(j, 'main', { ...base, 'credential-helper': 'true', 'docker-config': join(j.home, 'ci-docker') })).code).toBe(0)
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
-    expect(configDiff(original, readJson(target))).toEqual(['credHelpers.cgr.dev'])
+    expect(readFileSync(target, 'utf8')).toBe(text)
+    expect(configDiff(original, readJson(join(exportedDockerConfig(j), 'config.json')))).toEqual(['credHelpers.cgr.dev'])
+    expect((await skopeo(j)).code).toBe(0)
     await runStep(j, 'post')
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
     expect(readFileSync(target, 'utf8')).toBe(text)

@@ -91,15 +91,18 @@ export function fileCommands(path: string): Record<string, string> {
 
 export const outputs = (job: Job) => fileCommands(job.files.output)
 
-function run(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<StepResult> {
+function run(cmd: string, args: string[], env: Record<string, string>, cwd: string, cancelAfterMs?: number): Promise<StepResult> {
   const started = Date.now()
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    // As the runner cancels a step: SIGINT to the step's process alone, not to its process group.
+    const cancel = cancelAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), cancelAfterMs)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('close', (code) => {
+      clearTimeout(cancel)
       const lines = `${stdout}\n${stderr}`.split('\n').filter(Boolean)
       resolveRun({ code: code ?? 1, stdout, stderr, lines, ms: Date.now() - started })
     })
@@ -114,8 +117,8 @@ function stepEnv(job: Job): Record<string, string> {
   return env
 }
 
-/** Runs the main or post step of the committed bundle, as the runner would. */
-export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, string> = {}): Promise<StepResult> {
+/** Runs the main or post step of the committed bundle, as the runner would; `cancelAfterMs`: cancel the job then. */
+export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, string> = {}, cancelAfterMs?: number): Promise<StepResult> {
   const entry = step === 'main' ? action.runs.main : action.runs.post
   if (!entry) throw new Error(`action.yml has no runs.${step}`)
   const env = stepEnv(job)
@@ -125,7 +128,7 @@ export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, 
   if (step === 'post') {
     for (const [name, value] of Object.entries(fileCommands(job.files.state))) env[`STATE_${name}`] = value
   }
-  return run(NODE24, [join(ROOT, entry)], env, env.GITHUB_WORKSPACE)
+  return run(NODE24, [join(ROOT, entry)], env, env.GITHUB_WORKSPACE, cancelAfterMs)
 }
 
 /** A later step of the same job: GITHUB_ENV and GITHUB_PATH applied. */
