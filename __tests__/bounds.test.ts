@@ -12,7 +12,7 @@ import { getIdToken } from '../src/oidc.js'
 import { exchangeToken } from '../src/sts.js'
 import { HttpError, redirected, send } from '../src/http.js'
 import { parseInputs } from '../src/inputs.js'
-import { installChainctl } from '../src/install.js'
+import { fetchChainctl } from '../src/install.js'
 import { DEFAULT_POLICY } from '../src/retry.js'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
@@ -277,7 +277,7 @@ describe('the chainctl download', () => {
   /** Installs from `mirror` into a runner's fresh temp and tool-cache folders, which it hands to `check`. */
   async function install(
     mirror: Misbehaving,
-    opts: Parameters<typeof installChainctl>[1],
+    opts: Parameters<typeof fetchChainctl>[1],
     check: (err: Error, temp: string, cache: string) => void,
   ) {
     const temp = mkdtempSync(join(tmpdir(), 'bounds-temp-'))
@@ -286,7 +286,7 @@ describe('the chainctl download', () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       const get = (name: string) => ({ identity: IDENTITY, version: '0.2.50', 'download-url': `${mirror.url}/chainctl` })[name] ?? ''
-      check((await failure(installChainctl(parseInputs(get).chainctl, opts))).err, temp, cache)
+      check((await failure(fetchChainctl(parseInputs(get).chainctl, opts))).err, temp, cache)
     } finally {
       stdout.mockRestore()
       rmSync(temp, { recursive: true, force: true })

@@ -198,3 +198,31 @@ describe('streamed downloads', () => {
     await new Promise((r) => flaky.close(r))
   })
 })
+
+describe('cancellation', () => {
+  // The rest of cancellation is in bounds.test.ts; this is the streamed download's part.
+  it('stops a streamed body halfway, without a retry', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200)
+      res.write(Buffer.alloc(64 * 1024)) // then nothing more: the body never ends by itself
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/chainctl`
+    const cancel = new AbortController()
+    let received = 0
+    const sink = async (stream: NodeJS.ReadableStream) => {
+      for await (const chunk of stream) {
+        received += (chunk as Buffer).length
+        cancel.abort()
+      }
+    }
+    const retries: string[] = []
+    const policy = { ...fast, timeoutMs: 5000, deadlineMs: 20_000 }
+    await expect(
+      send({ method: 'GET', url }, { service: 'chainctl download', policy, sink, signal: cancel.signal, onRetry: (m) => retries.push(m) }),
+    ).rejects.toThrow(new HttpError('chainctl download request was cancelled'))
+    expect(received).toBeGreaterThan(0)
+    expect(retries).toEqual([])
+    await new Promise((r) => (server.closeAllConnections(), server.close(r)))
+  })
+})

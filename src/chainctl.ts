@@ -1,14 +1,29 @@
-// chainctl for later steps: installed through the tool cache and logged in as the identity for
-// the API and the apk and libraries hosts. Loaded only when `install` is on, so a plain registry
-// login never pays for it.
+// chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
+// (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready.
+// Loaded only when `install` is on, so a plain registry login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
 import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
+import type { HeldLog } from './heldlog.js'
 import type { ChainctlInputs } from './inputs.js'
-import { installChainctl, type Installed } from './install.js'
+import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
 import { remember } from './state.js'
 
 export class ChainctlError extends Error {}
+
+export interface Alongside {
+  /** The registry credentials: the identity, once the STS accepted it. */
+  creds: Promise<Credentials>
+  /** The registry login: only once it succeeded is chainctl cached and put on PATH. */
+  login: Promise<unknown>
+  /** Whether the post step logs chainctl out again. */
+  logout: boolean
+  /** Cancels the download (the registry login failed). */
+  signal: AbortSignal
+  log: HeldLog
+  timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>
+}
 
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
 export async function login(
@@ -24,15 +39,38 @@ export async function login(
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 
-/** `logout`: whether the post step logs chainctl out again. */
-export async function setupChainctl(c: ChainctlInputs, creds: Credentials, logout: boolean): Promise<Installed> {
-  const chainctl = await installChainctl(c, { onRetry: (m) => core.warning(m) })
-  core.info(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`)
-  if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
-  if (!creds.tokenFor) return chainctl // pull-token logins have no identity to log chainctl in as
+/**
+ * The three logins at once: each writes only its own audience's token file (chainctl saves a
+ * token per audience and reads its config without writing it), so nothing needs serializing.
+ */
+async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string): Promise<void> {
+  const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)))
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
 
-  if (logout) remember({ kind: 'chainctl-logout', chainctl: chainctl.path })
-  for (const audience of [undefined, c.apkHost, c.librariesHost]) await login(chainctl, c, creds.identity, audience)
-  core.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
-  return chainctl
+export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
+  const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
+  const kept = a.login.then(() => keepChainctl(fetched)) // a failed login caches nothing
+  kept.catch(() => undefined) // awaited below
+  let forPost = false // whether the post step runs the downloaded binary (and then removes it)
+  try {
+    const creds = await a.creds
+    if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
+    forPost = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
+    if (forPost) {
+      // A download logs in from where it was verified while it is being cached; the post step
+      // logs out with that same binary, then removes it.
+      if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
+      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+      await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity))
+    }
+    const installed = await kept
+    a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
+    if (forPost) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
+    return installed
+  } finally {
+    const drop = () => dropChainctl(fetched)
+    if (!forPost) await kept.then(drop, drop) // once cached, or not to be
+  }
 }

@@ -1,12 +1,13 @@
-// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH. A cache hit is verified the
-// same way before it is used: on a shared runner another job can write the tool cache.
+// Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
+// it: fetch (resolve the version, then a cache hit or a download, each verified against the
+// release's checksums file: on a shared runner another job can write the tool cache), and keep
+// (cache a download, and put chainctl on PATH).
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
 import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
 import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
@@ -23,6 +24,15 @@ export interface Installed {
   path: string
   fromCache: boolean
 }
+
+/** A verified cache hit, or a verified download in its own `staging` folder, not cached yet. */
+export interface Fetched extends Installed {
+  /** The tool-cache name (see toolCacheName). */
+  tool: string
+  staging?: string
+}
+
+const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase()
 
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
@@ -86,31 +96,30 @@ async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>):
   return version
 }
 
-export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}): Promise<Installed> {
+export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
   const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
   const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
-  const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase()
   const version = await resolveVersion(c, opts)
   const base = `${c.downloadUrl}/${version}`
   const tool = toolCacheName(c.downloadUrl)
 
-  const cached = tc.find(tool, version, arch)
+  const cached = tc.find(tool, version, arch())
   if (cached) {
     await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version)
-    core.addPath(cached)
-    return { version, path: join(cached, exe), fromCache: true }
+    return { version, path: join(cached, exe), fromCache: true, tool }
   }
 
-  core.info(`Downloading chainctl ${version} from ${base}/${file}`)
+  info(`Downloading chainctl ${version} from ${base}/${file}`)
   const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
     const path = join(staging, exe)
     // Either one failing ends the other: a download left running would hold the step for minutes after its error.
     const both = new AbortController()
+    const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal // the caller's too
     const ending = <T>(work: Promise<T>) => work.catch((err: unknown) => (both.abort(), Promise.reject(err)))
     const [actual, expected] = await Promise.all([
-      ending(downloadTo(`${base}/${file}`, path, { ...opts, signal: both.signal })),
-      ending(publishedSha256(base, file, version, { ...opts, signal: both.signal })),
+      ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+      ending(publishedSha256(base, file, version, { ...opts, signal })),
     ])
     if (actual !== expected) {
       throw new ReleaseError(
@@ -118,10 +127,26 @@ export async function installChainctl(c: ChainctlInputs, opts: Partial<RequestOp
       )
     }
     chmodSync(path, 0o755)
-    const dir = await tc.cacheFile(path, exe, tool, version, arch)
-    core.addPath(dir)
-    return { version, path: join(dir, exe), fromCache: false }
-  } finally {
-    rmSync(staging, { recursive: true, force: true })
+    return { version, path, fromCache: false, tool, staging }
+  } catch (err) {
+    dropChainctl({ staging })
+    throw err
   }
+}
+
+/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
+export async function keepChainctl(f: Fetched): Promise<Installed> {
+  if (!f.staging) {
+    core.addPath(dirname(f.path))
+    return { version: f.version, path: f.path, fromCache: true }
+  }
+  const exe = basename(f.path)
+  const dir = await tc.cacheFile(f.path, exe, f.tool, f.version, arch())
+  core.addPath(dir)
+  return { version: f.version, path: join(dir, exe), fromCache: false }
+}
+
+/** Removes a download's staging folder. */
+export function dropChainctl(f: Pick<Fetched, 'staging'>): void {
+  if (f.staging) rmSync(f.staging, { recursive: true, force: true })
 }

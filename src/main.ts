@@ -1,60 +1,73 @@
-// The main step: inputs -> registry credentials -> registry login -> chainctl -> outputs.
+// The main step: inputs -> registry credentials -> registry login -> image check -> outputs and
+// summary, with chainctl installed and logged in alongside.
 import * as core from '@actions/core'
+import { performance } from 'node:perf_hooks'
 import { getCredentials } from './credentials.js'
 import { exportHttpAuth } from './envauth.js'
-import type { Installed } from './install.js'
+import { HeldLog } from './heldlog.js'
 import { readInputs } from './inputs.js'
 import { loginRegistry } from './login.js'
-import { writeSummary, type SummaryFacts } from './summary.js'
+import { writeSummary, type Phase } from './summary.js'
 
-const phases: SummaryFacts['phases'] = []
+const phases: Phase[] = []
 async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const started = Date.now()
+  const start = performance.now() // ms since the step started
   const result = await work()
-  phases.push([name, Date.now() - started])
+  phases.push({ name, start, end: performance.now() })
   return result
 }
 
 async function run(): Promise<void> {
   const inputs = readInputs()
-  const creds = await timed('token', () => getCredentials(inputs))
+  const creds = timed('token', () => getCredentials(inputs))
+  const login = creds.then((c) => timed('login', () => loginRegistry(inputs, c)))
 
-  const login = await timed('login', () => loginRegistry(inputs, creds))
-  core.info(`Logged in to ${inputs.registry} as ${creds.identity}${creds.expiresAt ? `; token expires at ${creds.expiresAt}` : ''}`)
+  // chainctl needs nothing from the registry login until it logs in itself: it is resolved and
+  // downloaded meanwhile, and its lines wait for the login's, so the log reads the same every run.
+  const cancel = new AbortController()
+  const chainctlLog = new HeldLog()
+  const chainctl = inputs.chainctl.install
+    ? import('./chainctl.js').then(({ setupChainctl }) =>
+        setupChainctl(inputs.chainctl, { creds, login, logout: inputs.logout, signal: cancel.signal, log: chainctlLog, timed }),
+      )
+    : undefined
+  chainctl?.catch(() => undefined) // reported below, after the registry login's outcome
 
-  // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
-  let digests: Record<string, string> | undefined
-  if (inputs.checkImages.length > 0) {
-    const { checkImages } = await import('./images.js')
-    const puller = { ...creds, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
-    digests = await timed('check', () => checkImages(inputs.checkImages, puller))
-    core.setOutput('digests', JSON.stringify(digests))
-  }
+  try {
+    const registry = await login
+    const c = await creds
+    core.info(`Logged in to ${inputs.registry} as ${c.identity}${c.expiresAt ? `; token expires at ${c.expiresAt}` : ''}`)
 
-  let chainctl: Installed | undefined
-  if (inputs.chainctl.install) {
-    const { setupChainctl } = await import('./chainctl.js')
-    chainctl = await timed('chainctl', () => setupChainctl(inputs.chainctl, creds, inputs.logout))
-    core.setOutput('chainctl-version', chainctl.version)
-  }
-  if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, creds))
+    // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
+    let digests: Record<string, string> | undefined
+    if (inputs.checkImages.length > 0) {
+      const { checkImages } = await import('./images.js')
+      const puller = { ...c, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
+      digests = await timed('check', () => checkImages(inputs.checkImages, puller))
+      core.setOutput('digests', JSON.stringify(digests))
+    }
 
-  core.setOutput('identity', creds.identity)
-  core.setOutput('registry', inputs.registry)
-  core.setOutput('expires-at', creds.expiresAt ?? '')
-  core.setOutput('dockerconfigjson', login.dockerconfigjson)
-  if (inputs.outputToken) core.setOutput('token', creds.secret) // masked since it was received
+    chainctlLog.release()
+    const installed = await chainctl
+    if (installed) core.setOutput('chainctl-version', installed.version)
+    if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, c))
 
-  if (inputs.jobSummary) {
-    await writeSummary({
-      identity: creds.identity,
-      registry: inputs.registry,
-      expiresAt: creds.expiresAt,
-      via: login.via,
-      chainctl,
-      digests,
-      phases,
-    })
+    core.setOutput('identity', c.identity)
+    core.setOutput('registry', inputs.registry)
+    core.setOutput('expires-at', c.expiresAt ?? '')
+    core.setOutput('dockerconfigjson', registry.dockerconfigjson)
+    if (inputs.outputToken) core.setOutput('token', c.secret) // masked since it was received
+
+    if (inputs.jobSummary) {
+      const { identity, expiresAt } = c
+      await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, digests, phases })
+    }
+  } catch (err) {
+    // A failed login (or check) stops the download at once, and nothing is cached; chainctl's
+    // lines, unless out already, are left unsaid: the step's reason is this failure.
+    cancel.abort()
+    await chainctl?.catch(() => undefined)
+    throw err
   }
 }
 

@@ -5,13 +5,15 @@ export const modules = {
 /***/ 1132:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  ChainctlError: () => (/* binding */ ChainctlError),
+  login: () => (/* binding */ login),
   setupChainctl: () => (/* binding */ setupChainctl)
 });
-
-// UNUSED EXPORTS: ChainctlError, login
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
@@ -73,9 +75,10 @@ function toolCacheName(downloadUrl) {
 // EXTERNAL MODULE: ./src/retry.ts
 var retry = __webpack_require__(9809);
 ;// CONCATENATED MODULE: ./src/install.ts
-// Installs chainctl through the tool cache: resolve the version, download, verify its sha256
-// against the release's checksums file, cache, and put it on PATH. A cache hit is verified the
-// same way before it is used: on a shared runner another job can write the tool cache.
+// Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
+// it: fetch (resolve the version, then a cache hit or a download, each verified against the
+// release's checksums file: on a shared runner another job can write the tool cache), and keep
+// (cache a download, and put chainctl on PATH).
 
 
 
@@ -89,6 +92,7 @@ var retry = __webpack_require__(9809);
 const MAX_BINARY_BYTES = 512 * 1024 * 1024;
 // Each attempt's deadline covers the whole body: 2 minutes lets 60 MB through a 0.5 MB/s link.
 const BINARY_POLICY = { ...retry/* DEFAULT_POLICY */.zj, timeoutMs: 120_000, deadlineMs: 300_000 };
+const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase();
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url, opts) {
     const res = await (0,http/* send */.tN)({ method: 'GET', url }, { service: 'chainctl download', ...opts });
@@ -149,49 +153,64 @@ async function resolveVersion(c, opts) {
         throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`);
     return version;
 }
-async function installChainctl(c, opts = {}) {
+async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
     const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
-    const arch = (process.env.RUNNER_ARCH ?? '').toLowerCase();
     const version = await resolveVersion(c, opts);
     const base = `${c.downloadUrl}/${version}`;
     const tool = toolCacheName(c.downloadUrl);
-    const cached = tool_cache/* find */.I6(tool, version, arch);
+    const cached = tool_cache/* find */.I6(tool, version, arch());
     if (cached) {
         await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version);
-        core/* addPath */.fM(cached);
-        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true };
+        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true, tool };
     }
-    core/* info */.pq(`Downloading chainctl ${version} from ${base}/${file}`);
+    info(`Downloading chainctl ${version} from ${base}/${file}`);
     const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
         const path = (0,external_node_path_.join)(staging, exe);
         // Either one failing ends the other: a download left running would hold the step for minutes after its error.
         const both = new AbortController();
+        const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal; // the caller's too
         const ending = (work) => work.catch((err) => (both.abort(), Promise.reject(err)));
         const [actual, expected] = await Promise.all([
-            ending(downloadTo(`${base}/${file}`, path, { ...opts, signal: both.signal })),
-            ending(publishedSha256(base, file, version, { ...opts, signal: both.signal })),
+            ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+            ending(publishedSha256(base, file, version, { ...opts, signal })),
         ]);
         if (actual !== expected) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }
         (0,external_node_fs_.chmodSync)(path, 0o755);
-        const dir = await tool_cache/* cacheFile */.NJ(path, exe, tool, version, arch);
-        core/* addPath */.fM(dir);
-        return { version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+        return { version, path, fromCache: false, tool, staging };
     }
-    finally {
-        (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
+    catch (err) {
+        dropChainctl({ staging });
+        throw err;
     }
+}
+/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
+async function keepChainctl(f) {
+    if (!f.staging) {
+        core/* addPath */.fM((0,external_node_path_.dirname)(f.path));
+        return { version: f.version, path: f.path, fromCache: true };
+    }
+    const exe = (0,external_node_path_.basename)(f.path);
+    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch());
+    core/* addPath */.fM(dir);
+    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+}
+/** Removes a download's staging folder. */
+function dropChainctl(f) {
+    if (f.staging)
+        (0,external_node_fs_.rmSync)(f.staging, { recursive: true, force: true });
 }
 
 // EXTERNAL MODULE: ./src/state.ts
 var state = __webpack_require__(2462);
 ;// CONCATENATED MODULE: ./src/chainctl.ts
-// chainctl for later steps: installed through the tool cache and logged in as the identity for
-// the API and the apk and libraries hosts. Loaded only when `install` is on, so a plain registry
-// login never pays for it.
+// chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
+// (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready.
+// Loaded only when `install` is on, so a plain registry login never pays for it.
 
 
 
@@ -206,20 +225,46 @@ async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
-/** `logout`: whether the post step logs chainctl out again. */
-async function setupChainctl(c, creds, logout) {
-    const chainctl = await installChainctl(c, { onRetry: (m) => core/* warning */.$e(m) });
-    core/* info */.pq(`chainctl ${chainctl.version} on PATH${chainctl.fromCache ? ' (from the tool cache)' : ''}`);
-    if (c.configPath)
-        core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
-    if (!creds.tokenFor)
-        return chainctl; // pull-token logins have no identity to log chainctl in as
-    if (logout)
-        (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: chainctl.path });
-    for (const audience of [undefined, c.apkHost, c.librariesHost])
-        await login(chainctl, c, creds.identity, audience);
-    core/* info */.pq(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
-    return chainctl;
+/**
+ * The three logins at once: each writes only its own audience's token file (chainctl saves a
+ * token per audience and reads its config without writing it), so nothing needs serializing.
+ */
+async function loginAll(chainctl, c, identity) {
+    const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+}
+async function setupChainctl(c, a) {
+    const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
+    const kept = a.login.then(() => keepChainctl(fetched)); // a failed login caches nothing
+    kept.catch(() => undefined); // awaited below
+    let forPost = false; // whether the post step runs the downloaded binary (and then removes it)
+    try {
+        const creds = await a.creds;
+        if (c.configPath)
+            core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
+        forPost = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
+        if (forPost) {
+            // A download logs in from where it was verified while it is being cached; the post step
+            // logs out with that same binary, then removes it.
+            if (fetched.staging)
+                (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
+            if (a.logout)
+                (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity));
+        }
+        const installed = await kept;
+        a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
+        if (forPost)
+            a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
+        return installed;
+    }
+    finally {
+        const drop = () => dropChainctl(fetched);
+        if (!forPost)
+            await kept.then(drop, drop); // once cached, or not to be
+    }
 }
 
 

@@ -27,7 +27,7 @@ export async function startGitHubOidc(where: Listen, job: Job): Promise<GitHubOi
   const signer = newSigner()
   const requestToken = `ghs_${randomBytes(18).toString('hex')}`
   const state = { issued: [] as string[], requests: 0 }
-  const running = await serve((req, res) => {
+  const running = await serve((req, res, _body, served) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname === '/.well-known/openid-configuration') {
       return json(res, 200, {
@@ -58,6 +58,7 @@ export async function startGitHubOidc(where: Listen, job: Job): Promise<GitHubOi
     }
     const token = sign(signer, claims)
     state.issued.push(token)
+    served.issued = String(claims.jti)
     json(res, 200, { count: 1, value: token })
   }, where)
   const o: GitHubOidc = {

@@ -2,8 +2,41 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttps } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { performance } from 'node:perf_hooks'
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>
+/** One request as a stand-in saw it, from its arrival to the last byte of the answer. */
+export interface Served {
+  /** The stand-in's host name (e.g. issuer.enforce.dev), or its address. */
+  host: string
+  method: string
+  /** Path and query: the stand-ins take no secret in a URL. */
+  url: string
+  userAgent: string
+  /** performance.now() in the sandbox's process. */
+  start: number
+  end: number
+  status: number
+  /** The client went away before the answer was complete. */
+  aborted: boolean
+  /** The jti of the JWT this request was issued (OIDC) or presented (STS), to pair a client's calls. */
+  issued?: string
+  presented?: string
+}
+
+/**
+ * What every stand-in shares: a delay before each answer, as a round trip over a WAN costs, and a
+ * log of every request served, from which the bench derives the critical path.
+ */
+export interface Wire {
+  delayMs: number
+  /** Per host name: a delay that replaces delayMs there. */
+  slow: Record<string, number>
+  served: Served[]
+}
+
+export const newWire = (): Wire => ({ delayMs: 0, slow: {}, served: [] })
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string, served: Served) => void | Promise<void>
 
 export interface Listen {
   host: string
@@ -12,6 +45,7 @@ export interface Listen {
   name?: string
   /** PEM key and cert: serve HTTPS. */
   tls?: { key: string; cert: string }
+  wire?: Wire
 }
 
 export interface Running {
@@ -21,13 +55,41 @@ export interface Running {
 }
 
 export async function serve(handler: Handler, where: Listen): Promise<Running> {
+  const host = where.name ?? where.host
+  const wire = where.wire ?? newWire()
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const served: Served = {
+      host,
+      method: req.method ?? '',
+      url: req.url ?? '/',
+      userAgent: req.headers['user-agent'] ?? '',
+      start: performance.now(),
+      end: 0,
+      status: 0,
+      aborted: false,
+    }
+    wire.served.push(served)
+    res.on('finish', () => {
+      served.end = performance.now()
+      served.status = res.statusCode
+    })
+    res.on('close', () => {
+      if (res.writableFinished) return
+      served.end = performance.now()
+      served.aborted = true
+    })
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      Promise.resolve(handler(req, res, Buffer.concat(chunks).toString())).catch((err: Error) => {
-        if (!res.headersSent) json(res, 500, { code: 13, message: err.message })
-      })
+      const answer = () => {
+        Promise.resolve(handler(req, res, Buffer.concat(chunks).toString(), served)).catch((err: Error) => {
+          if (!res.headersSent) json(res, 500, { code: 13, message: err.message })
+        })
+      }
+      const delay = wire.slow[host] ?? wire.delayMs
+      if (delay <= 0) return answer()
+      const timer = setTimeout(answer, delay)
+      res.once('close', () => clearTimeout(timer))
     })
   }
   const server = where.tls ? createHttps(where.tls, onRequest) : createHttp(onRequest)
@@ -39,7 +101,7 @@ export async function serve(handler: Handler, where: Listen): Promise<Running> {
   const scheme = where.tls ? 'https' : 'http'
   const defaultPort = where.tls ? 443 : 80
   return {
-    url: `${scheme}://${where.name ?? where.host}${port === defaultPort ? '' : `:${port}`}`,
+    url: `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}`,
     server,
     close: () =>
       new Promise((resolve) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { startDownloads, type Downloads } from './downloads.ts'
 import { GITHUB_ISSUER, startGitHubOidc, type GitHubOidc, type Job } from './github.ts'
 import { now, sign } from './jwt.ts'
+import { newWire, type Wire } from './http.ts'
 import { ensurePki, read, type Pki } from './pki.ts'
 import { startRegistry, type Registry } from './registry.ts'
 import { ROOT, scratchDir } from './runner.ts'
@@ -25,6 +26,8 @@ export interface Sandbox {
   sts: Sts
   registry: Registry
   downloads: Downloads
+  /** Every stand-in's per-request delay, and the requests they served. */
+  wire: Wire
   pullToken: string
   /** Every secret the sandbox handed out so far, for leak scans. */
   secrets(): string[]
@@ -40,12 +43,18 @@ export function addressOf(name: string): string {
   return line.split(/\s+/)[0]
 }
 
-export async function startSandbox(opts: Partial<Pick<StsOptions, 'ttl' | 'maxInFlight' | 'latencyMs'>> = {}): Promise<Sandbox> {
+export type SandboxOptions = Partial<Pick<StsOptions, 'ttl' | 'maxInFlight' | 'latencyMs'>> & {
+  /** Added before every answer of every stand-in (a WAN round trip); sb.wire changes it later. */
+  delayMs?: number
+}
+
+export async function startSandbox({ delayMs = 0, ...opts }: SandboxOptions = {}): Promise<Sandbox> {
   const pki = ensurePki(join(ROOT, '.sandbox/pki'))
   const tls = { key: read(pki.tlsKey), cert: read(pki.tlsCert) }
-  const at = (name: string) => ({ host: addressOf(name), name, port: 443, tls })
+  const wire = { ...newWire(), delayMs }
+  const at = (name: string) => ({ host: addressOf(name), name, port: 443, tls, wire })
 
-  const github = await startGitHubOidc({ host: '127.0.0.1', port: 0, tls }, JOB)
+  const github = await startGitHubOidc({ host: '127.0.0.1', port: 0, tls, wire }, JOB)
   const sts = await startSts(at('issuer.enforce.dev'), {
     issuer: 'https://issuer.enforce.dev',
     trust: { [GITHUB_ISSUER]: github.jwks },
@@ -72,6 +81,7 @@ export async function startSandbox(opts: Partial<Pick<StsOptions, 'ttl' | 'maxIn
     sts,
     registry,
     downloads,
+    wire,
     pullToken,
     secrets: () => [github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, pullToken, ...github.issued, ...sts.issued, ...registry.issued],
     stop: async () => {

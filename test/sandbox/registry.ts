@@ -193,7 +193,7 @@ auth:
           res.writeHead(301, { Location: `https://${o.service}${req.url}` })
           res.end()
         },
-        { host: where.host, port: 80 },
+        { host: where.host, name: where.name, port: 80, wire: where.wire },
       )
     : undefined
 

@@ -2,7 +2,7 @@
 // form or query parameters, a GitHub OIDC JWT as bearer, identities matched by issuer, anchored
 // subject regex and audience, grpc-gateway errors, and scriptable faults for tests.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { bearer, json, serve, type Listen, type Running } from './http.ts'
+import { bearer, json, serve, type Listen, type Running, type Served } from './http.ts'
 import { jwk, newSigner, now, sign, verify, type Claims, type Signer } from './jwt.ts'
 
 export interface Identity {
@@ -72,7 +72,7 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
   const defaultAudience = new URL(options.issuer).host
   let inFlight = 0
 
-  const exchange = async (req: IncomingMessage, res: ServerResponse, body: string, record: StsRequest) => {
+  const exchange = async (req: IncomingMessage, res: ServerResponse, body: string, record: StsRequest, served: Served) => {
     const fault = sts.faults.shift()
     if (fault && 'hang' in fault) return // never answers; the client must time out
     if (fault && 'drip' in fault) {
@@ -103,6 +103,7 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
       const keys = options.trust[iss]
       if (!keys) throw new Error(`untrusted issuer`)
       claims = verify(token, keys())
+      served.presented = String(claims.jti)
     } catch (err) {
       return grpc(res, 401, 16, `JWT validation failed: ${(err as Error).message}`)
     }
@@ -131,7 +132,7 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
     json(res, 200, { token: issued })
   }
 
-  const running = await serve(async (req, res, body) => {
+  const running = await serve(async (req, res, body, served) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/.well-known/openid-configuration')
       return json(res, 200, { issuer: options.issuer, jwks_uri: `${options.issuer}/.well-known/jwks` })
@@ -141,7 +142,7 @@ export async function startSts(where: Listen, options: StsOptions): Promise<Sts>
     const record: StsRequest = { method: req.method, contentType: req.headers['content-type'] ?? '', status: 0 }
     sts.requests.push(record)
     res.on('finish', () => (record.status = res.statusCode))
-    await exchange(req, res, body, record)
+    await exchange(req, res, body, record, served)
   }, where)
 
   const sts: Sts = { ...running, signer, faults: [], requests: [], issued: [], jwks: () => [jwk(signer)], options }
