@@ -152,9 +152,10 @@ export function storedEntry(file: string, registry: string): Record<string, unkn
     : undefined
 }
 
-const basicAuth = (username: string, secret: string) => Buffer.from(`${username}:${secret}`).toString('base64')
+/** The `auths` entry docker and podman store for a login with a username and a secret. */
+export const authEntry = (username: string, secret: string) => ({ auth: Buffer.from(`${username}:${secret}`).toString('base64') })
 
 /** A config holding only `registry`'s credentials: a Kubernetes .dockerconfigjson. */
 export function registryOnlyConfig(registry: string, username: string, secret: string): string {
-  return JSON.stringify({ auths: { [registry]: { auth: basicAuth(username, secret) } } })
+  return JSON.stringify({ auths: { [registry]: authEntry(username, secret) } })
 }

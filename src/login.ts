@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Credentials } from './credentials.js'
 import { HELPER_NAME, installHelper } from './credhelper.js'
 import { setEntry } from './configentry.js'
-import { loadConfig, realFile, registryOnlyConfig, storedEntry, writeSecretFile } from './dockerconfig.js'
+import { authEntry, loadConfig, realFile, registryOnlyConfig, storedEntry, writeSecretFile } from './dockerconfig.js'
 import { chooseDockerConfig } from './dockerfolder.js'
 import type { Inputs } from './inputs.js'
 import { decodeClaims } from './jwt.js'
@@ -97,11 +97,18 @@ async function logIn(p: Plan, registry: string, creds: Credentials, work: string
   }
 }
 
-/** Logs every CLI in (at once: they are independent), then writes each entry, one at a time; returns the CLIs logged in. */
+/**
+ * Logs the CLIs in, then writes each entry, one at a time; returns the CLIs logged in. docker's
+ * login checks the credentials against the registry for podman too: podman's entry is then the
+ * one its login would store, written without starting podman. podman logs in only without docker.
+ */
 async function loginClis(inputs: Inputs, creds: Credentials, work: string, dockerDir: string): Promise<string[]> {
   const { registry, logout } = inputs
   const { plans, served } = plan(inputs, dockerDir)
-  const results = await Promise.allSettled(plans.map((p) => logIn(p, registry, creds, work)))
+  const checked = plans.some((p) => p.cli === 'docker')
+  const results = await Promise.allSettled(
+    plans.map(async (p) => (p.cli === 'podman' && checked ? authEntry(creds.username, creds.secret) : logIn(p, registry, creds, work))),
+  )
   plans.forEach((p, i) => {
     if (p.store && logout && results[i].status === 'fulfilled') remember({ kind: 'store-erase', registry, helper: p.store })
   })
@@ -109,8 +116,8 @@ async function loginClis(inputs: Inputs, creds: Credentials, work: string, docke
   for (const [i, p] of plans.entries()) {
     const result = results[i]
     if (result.status === 'fulfilled') continue
-    // A podman that cannot log in (say, rootless without a user namespace) must not sink the
-    // docker login, unless the user asked for podman by name.
+    // A podman that cannot log in (say, rootless without a user namespace) is a warning, unless
+    // the user asked for podman by name.
     if (p.cli === 'docker' || !inputs.containerCli.auto) throw result.reason
     core.warning((result.reason as Error).message)
   }

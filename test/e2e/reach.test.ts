@@ -1,10 +1,10 @@
 // podman logins, the job summary and the opt-in token output, end to end in the sandbox.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
 import { laterStep, outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { dockerCalls, job, leaks, visible } from './helpers.ts'
+import { dockerCalls, job, leaks, podmanCalls, visible } from './helpers.ts'
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -30,10 +30,11 @@ const podmanPull = (j: Job) => {
 }
 
 describe('podman', () => {
-  it('auto logs podman in too: podman pulls after the action, and not after the post step', async () => {
+  it('auto logs podman in too, without starting it: podman pulls after the action, and not after the post step', async () => {
     const j = job(sb)
     const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
     expect(main.code).toBe(0)
+    expect(podmanCalls(j)).toEqual([]) // docker's login checked the credentials: podman's entry is written as podman would
     expect(Object.keys(JSON.parse(readFileSync(podmanAuth(j), 'utf8')).auths)).toEqual(['cgr.dev'])
     const pull = await podmanPull(j)
     expect(pull.stderr).toBe('')
@@ -52,6 +53,7 @@ describe('podman', () => {
     const j = job(sb)
     expect((await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'podman' })).code).toBe(0)
     expect(dockerCalls(j)).toEqual([])
+    expect(podmanCalls(j)).toEqual([expect.stringMatching(/^login --authfile \S+ cgr\.dev --username _token --password-stdin $/)])
     expect((await podmanPull(j)).code).toBe(0)
     await runStep(j, 'post')
   })
@@ -64,22 +66,34 @@ describe('podman', () => {
       j.env.PATH = `${bin}:${j.env.PATH}`
     }
 
-    it('is a warning under auto, and docker still logs in', async () => {
+    it('is not started when docker logs in', async () => {
       const j = job(sb)
       broken(j)
+      const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'podman,docker' })
+      expect(main.code).toBe(0)
+      expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev (docker)', 'Logged out of cgr.dev (podman)'])
+    })
+
+    it('is a warning under auto without docker on PATH', async () => {
+      const j = job(sb)
+      broken(j)
+      j.env.PATH = j.env.PATH.split(delimiter)
+        .filter((dir) => !existsSync(join(dir, 'docker')))
+        .join(delimiter)
       const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
       expect(main.code).toBe(0)
       expect(visible(main)).toContain('::warning::podman login cgr.dev failed: Error: cannot set up namespace using newuidmap')
-      expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev (docker)'])
+      expect(existsSync(podmanAuth(j))).toBe(false)
+      expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
     })
 
     it('is an error when named, with nothing written anywhere', async () => {
       const j = job(sb)
       broken(j)
-      const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'podman,docker' })
+      const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'podman' })
       expect(main.code).toBe(1)
       expect(visible(main).at(-1)).toBe('::error::podman login cgr.dev failed: Error: cannot set up namespace using newuidmap')
-      expect(existsSync(join(j.home, '.docker'))).toBe(false) // docker's login stayed in the run's scratch config
+      expect(existsSync(podmanAuth(j))).toBe(false)
       expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
     })
   })
