@@ -69,6 +69,10 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
     a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
     if (forPost) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
     return installed
+  } catch (err) {
+    // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
+    if (forPost && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+    throw err
   } finally {
     const drop = () => dropChainctl(fetched)
     if (!forPost) await kept.then(drop, drop) // once cached, or not to be

@@ -260,6 +260,12 @@ async function setupChainctl(c, a) {
             a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
         return installed;
     }
+    catch (err) {
+        // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
+        if (forPost && !a.logout)
+            (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+        throw err;
+    }
     finally {
         const drop = () => dropChainctl(fetched);
         if (!forPost)

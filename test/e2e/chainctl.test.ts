@@ -1,6 +1,7 @@
 // chainctl through the tool cache, against the sandbox's download server and its fake chainctl.
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import type { Served } from '../sandbox/http.ts'
@@ -268,6 +269,28 @@ describe('alongside the registry login', () => {
     expect(readdirSync(j.env.RUNNER_TEMP).filter((f) => !f.startsWith('setup-chainctl-'))).toEqual([]) // no download staging left
     expect(chainctlCalls(j)).toEqual([])
     await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
+
+  it('with logout: false, a registry login that fails after chainctl logged in leaves no chainctl token behind', async () => {
+    // A docker login that fails only after chainctl's logins are done.
+    const j = job(sb)
+    const bin = join(j.dir, 'slow-docker')
+    mkdirSync(bin)
+    const real = execFileSync('sh', ['-c', 'command -v docker'], { env: j.env }).toString().trim()
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\n[ "$1" = login ] || exec ${real} "$@"\ncat >/dev/null; sleep 2; echo "Error response from daemon: denied" >&2; exit 1\n`,
+    )
+    chmodSync(join(bin, 'docker'), 0o755)
+    j.env.PATH = `${bin}:${j.env.PATH}`
+    const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout: 'false' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
+    expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3) // chainctl did log in meanwhile
+    await runStep(j, 'post')
+    const cache = join(j.home, '.cache/chainguard')
+    expect(existsSync(cache) ? readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token')) : []).toEqual([])
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 
