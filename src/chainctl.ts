@@ -51,7 +51,7 @@ async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string
 
 export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
-  const kept = a.login.then(() => keepChainctl(fetched)) // a failed login caches nothing
+  const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
   let forPost = false // whether the post step runs the downloaded binary (and then removes it)
   try {
@@ -75,6 +75,9 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
     throw err
   } finally {
     const drop = () => dropChainctl(fetched)
-    if (!forPost) await kept.then(drop, drop) // once cached, or not to be
+    // Once cached, or not to be; a download left on PATH goes in the post step.
+    const keep = (k: Installed) =>
+      k.path === fetched.path && fetched.staging ? remember({ kind: 'remove', path: fetched.staging }) : drop()
+    if (!forPost) await kept.then(keep, drop)
   }
 }

@@ -29,6 +29,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/http.ts + 2 modules
 var http = __webpack_require__(1393);
 ;// CONCATENATED MODULE: ./src/release.ts
@@ -79,6 +81,7 @@ var retry = __webpack_require__(9809);
 // it: fetch (resolve the version, then a cache hit or a download, each verified against the
 // release's checksums file: on a shared runner another job can write the tool cache), and keep
 // (cache a download, and put chainctl on PATH).
+
 
 
 
@@ -187,16 +190,21 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
         throw err;
     }
 }
-/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
-async function keepChainctl(f) {
-    if (!f.staging) {
-        core/* addPath */.fM((0,external_node_path_.dirname)(f.path));
-        return { version: f.version, path: f.path, fromCache: true };
-    }
+/**
+ * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
+ * A download the tool cache cannot take is run from its staging folder (path: f.path): another
+ * job caching the same version at once removes the folder this one copies into.
+ */
+async function keepChainctl(f, warn = core/* warning */.$e) {
     const exe = (0,external_node_path_.basename)(f.path);
-    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch());
+    const dir = !f.staging
+        ? (0,external_node_path_.dirname)(f.path)
+        : await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch()).catch((err) => {
+            warn(`Could not cache chainctl ${f.version} (${(0,errors/* oneLine */.TN)(err.message)}); this job runs its verified download`);
+            return (0,external_node_path_.dirname)(f.path);
+        });
     core/* addPath */.fM(dir);
-    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: !f.staging };
 }
 /** Removes a download's staging folder. */
 function dropChainctl(f) {
@@ -237,7 +245,7 @@ async function loginAll(chainctl, c, identity) {
 }
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
-    const kept = a.login.then(() => keepChainctl(fetched)); // a failed login caches nothing
+    const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
     let forPost = false; // whether the post step runs the downloaded binary (and then removes it)
     try {
@@ -268,8 +276,10 @@ async function setupChainctl(c, a) {
     }
     finally {
         const drop = () => dropChainctl(fetched);
+        // Once cached, or not to be; a download left on PATH goes in the post step.
+        const keep = (k) => k.path === fetched.path && fetched.staging ? (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging }) : drop();
         if (!forPost)
-            await kept.then(drop, drop); // once cached, or not to be
+            await kept.then(keep, drop);
     }
 }
 

@@ -178,6 +178,27 @@ describe('chainctl install', () => {
     expect(visible(main)).toContainEqual(expect.stringMatching(/^::warning::chainctl download answered HTTP 503; retry 1\/4 in \d\.\ds$/))
   })
 
+  it.each([
+    ['an identity login', true, () => ({ identity: IDENTITY, version: '0.2.50' })],
+    ['a pull-token login', false, () => ({ username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50' })],
+  ])('runs its verified download when the tool cache cannot take it (%s), and post removes it', async (_case, oidc, inputs) => {
+    // Another job caching the same version at once removes the folder this one copies into
+    // (tc.cacheFile starts with rm -rf); here the tool's folder is a file, so the copy fails every time.
+    const probe = job(sb)
+    expect((await runStep(probe, 'main', { identity: IDENTITY, version: '0.2.50' })).code).toBe(0)
+    const tool = cacheEntries(probe)[0].split('/')[0]
+    const j = job(sb, { oidc })
+    writeFileSync(join(j.env.RUNNER_TOOL_CACHE, tool), 'not a folder')
+    const result = await runStep(j, 'main', inputs())
+    expect(result.code).toBe(0)
+    expect(visible(result)).toContainEqual(
+      expect.stringMatching(/^::warning::Could not cache chainctl 0\.2\.50 \(.*\); this job runs its verified download$/),
+    )
+    expect((await laterStep(j, 'chainctl', ['version'])).stdout.trim()).toBe('GitVersion:    v0.2.50')
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
+
   it('with install: false downloads nothing and runs no chainctl', async () => {
     const j = job(sb)
     const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
