@@ -315,6 +315,26 @@ describe('alongside the registry login', () => {
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
 
+  it.each(['true', 'false'])(
+    'fails with the reason of the one chainctl login of three that failed, and post logs out the other two (logout: %s)',
+    async (logout) => {
+      sb.sts.faults.push(undefined as never, { status: 403 }) // the action's own exchange passes; one of chainctl's three does not
+      const j = job(sb)
+      const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout })
+      expect(main.code).toBe(1)
+      expect(visible(main).at(-1)).toMatch(
+        /^::error::chainctl auth login( --audience [a-z.]+)? failed: Error: exchanging the OIDC token failed: HTTP 403$/,
+      )
+      expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3)
+      const cache = join(j.home, '.cache/chainguard')
+      expect(readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token'))).toHaveLength(2)
+      const post = await runStep(j, 'post')
+      expect(visible(post)).toContain('Logged chainctl out')
+      expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([])
+      expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+    },
+  )
+
   it('has the post step log out when the install fails after the registry login succeeded', async () => {
     sb.wire.slow['dl.enforce.dev'] = 1500 // the install fails well after the login
     sb.downloads.tamper = true
