@@ -226,10 +226,10 @@ var state = __webpack_require__(2462);
 class ChainctlError extends Error {
 }
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1) {
+async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1, signal) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs);
+    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs, signal);
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
@@ -237,8 +237,9 @@ async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
-async function loginAll(chainctl, c, identity) {
-    const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)));
+async function loginAll(chainctl, c, identity, signal) {
+    const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, exec/* DEFAULT_TIMEOUT_MS */.t1, signal));
+    const results = await Promise.allSettled(logins);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed)
         throw failed.reason;
@@ -260,7 +261,7 @@ async function setupChainctl(c, a) {
                 (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
             if (a.logout)
                 (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
-            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity));
+            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
         }
         const installed = await kept;
         a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);

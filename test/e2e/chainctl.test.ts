@@ -217,6 +217,17 @@ describe('chainctl install', () => {
   })
 })
 
+/** A docker whose login fails after `seconds`, the rest of it the real one's. */
+function failingDockerLogin(j: Job, seconds: number): void {
+  const bin = join(j.dir, 'slow-docker')
+  mkdirSync(bin)
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { env: j.env }).toString().trim()
+  const script = `#!/bin/sh\n[ "$1" = login ] || exec ${real} "$@"\ncat >/dev/null; sleep ${seconds}; echo "Error response from daemon: denied" >&2; exit 1\n`
+  writeFileSync(join(bin, 'docker'), script)
+  chmodSync(join(bin, 'docker'), 0o755)
+  j.env.PATH = `${bin}:${j.env.PATH}`
+}
+
 describe('alongside the registry login', () => {
   it('downloads while the login runs, then logs chainctl in three times at once, a token file per audience', async () => {
     sb.wire.delayMs = 100 // a WAN: requests that overlap show it
@@ -294,17 +305,8 @@ describe('alongside the registry login', () => {
   })
 
   it('with logout: false, a registry login that fails after chainctl logged in leaves no chainctl token behind', async () => {
-    // A docker login that fails only after chainctl's logins are done.
     const j = job(sb)
-    const bin = join(j.dir, 'slow-docker')
-    mkdirSync(bin)
-    const real = execFileSync('sh', ['-c', 'command -v docker'], { env: j.env }).toString().trim()
-    writeFileSync(
-      join(bin, 'docker'),
-      `#!/bin/sh\n[ "$1" = login ] || exec ${real} "$@"\ncat >/dev/null; sleep 2; echo "Error response from daemon: denied" >&2; exit 1\n`,
-    )
-    chmodSync(join(bin, 'docker'), 0o755)
-    j.env.PATH = `${bin}:${j.env.PATH}`
+    failingDockerLogin(j, 2) // fails only after chainctl's logins are done
     const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout: 'false' })
     expect(main.code).toBe(1)
     expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
@@ -334,6 +336,18 @@ describe('alongside the registry login', () => {
       expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
     },
   )
+
+  it('stops chainctl logins still running when the registry login fails', async () => {
+    sb.sts.faults.push(undefined as never, { hang: true }, { hang: true }, { hang: true }) // chainctl's exchanges never answer
+    const j = job(sb)
+    failingDockerLogin(j, 1)
+    const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
+    expect(main.ms).toBeLessThan(5000)
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
 
   it('has the post step log out when the install fails after the registry login succeeded', async () => {
     sb.wire.slow['dl.enforce.dev'] = 1500 // the install fails well after the login
