@@ -74,6 +74,19 @@ describe('a CLI that hangs is stopped at its time limit', () => {
   })
 })
 
+it('stops a chainctl login, and its children, once its signal is aborted', async () => {
+  const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false }
+  const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
+  const cancel = new AbortController()
+  setTimeout(() => cancel.abort(), 300)
+  await expectStopped(
+    login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', 60_000, cancel.signal),
+    'chainctl',
+    `chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 was cancelled`,
+  )
+  await expect(login(chainctl, inputs, IDENTITY, undefined, 60_000, cancel.signal)).rejects.toThrow(/was cancelled$/) // not started once aborted
+})
+
 it("keeps only the tail of a CLI's output, where its reason is", async () => {
   const { code, output } = await run('sh', ['-c', 'head -c 1000000 /dev/zero | tr "\\0" x; echo; echo the reason; exit 3'])
   expect(code).toBe(3)

@@ -19,7 +19,7 @@ export interface Alongside {
   login: Promise<unknown>
   /** Whether the post step logs chainctl out again. */
   logout: boolean
-  /** Cancels the download (the registry login failed). */
+  /** Cancels the download and chainctl's logins (the registry login failed). */
   signal: AbortSignal
   log: HeldLog
   timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>
@@ -32,10 +32,11 @@ export async function login(
   identity: string,
   audience?: string,
   timeoutMs = DEFAULT_TIMEOUT_MS,
+  signal?: AbortSignal,
 ): Promise<void> {
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
   const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
-  const { code, output } = await run(chainctl.path, args, '', env, timeoutMs)
+  const { code, output } = await run(chainctl.path, args, '', env, timeoutMs, signal)
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 
@@ -43,15 +44,16 @@ export async function login(
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
-async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string): Promise<void> {
-  const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)))
+async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string, signal: AbortSignal): Promise<void> {
+  const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, DEFAULT_TIMEOUT_MS, signal))
+  const results = await Promise.allSettled(logins)
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
 }
 
 export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
-  const kept = a.login.then(() => keepChainctl(fetched)) // a failed login caches nothing
+  const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
   let forPost = false // whether the post step runs the downloaded binary (and then removes it)
   try {
@@ -63,14 +65,21 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
       // logs out with that same binary, then removes it.
       if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
       if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
-      await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity))
+      await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal))
     }
     const installed = await kept
     a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
     if (forPost) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
     return installed
+  } catch (err) {
+    // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
+    if (forPost && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+    throw err
   } finally {
     const drop = () => dropChainctl(fetched)
-    if (!forPost) await kept.then(drop, drop) // once cached, or not to be
+    // Once cached, or not to be; a download left on PATH goes in the post step.
+    const keep = (k: Installed) =>
+      k.path === fetched.path && fetched.staging ? remember({ kind: 'remove', path: fetched.staging }) : drop()
+    if (!forPost) await kept.then(keep, drop)
   }
 }

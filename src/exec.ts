@@ -65,15 +65,20 @@ export function run(
   input = '',
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = DEFAULT_TIMEOUT_MS,
+  signal?: AbortSignal,
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
+    const command = oneLine(`${basename(cmd)} ${args.join(' ')}`)
+    if (signal?.aborted) return reject(new ExecError(`${command} was cancelled`))
     const child = spawn(cmd, args, { env, stdio: 'pipe', windowsHide: true, detached: process.platform !== 'win32' })
     track(child)
     const timer = setTimeout(() => {
       stop(child)
-      const command = oneLine(`${basename(cmd)} ${args.join(' ')}`)
       reject(new ExecError(`${command} did not finish within ${timeoutMs / 1000}s and was stopped`))
     }, timeoutMs)
+    // The caller gave up on it: a CLI left running would hold the step until its time limit.
+    const cancel = () => (stop(child), reject(new ExecError(`${command} was cancelled`)))
+    signal?.addEventListener('abort', cancel, { once: true })
     let output = ''
     const collect = (d: Buffer) => (output = (output + d.toString()).slice(-MAX_OUTPUT_CHARS))
     child.stdout.on('data', collect)
@@ -88,6 +93,7 @@ export function run(
     child.on('exit', () => setTimeout(() => (child.stdout.destroy(), child.stderr.destroy()), 500).unref())
     child.on('close', (code) => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', cancel)
       resolve({ code: code ?? 1, output })
     })
     child.stdin.end(input)

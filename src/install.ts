@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { basename, dirname, join } from 'node:path'
+import { oneLine } from './errors.js'
 import { jsonObject, send, type RequestOptions } from './http.js'
 import type { ChainctlInputs } from './inputs.js'
 import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
@@ -134,16 +135,21 @@ export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOpti
   }
 }
 
-/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
-export async function keepChainctl(f: Fetched): Promise<Installed> {
-  if (!f.staging) {
-    core.addPath(dirname(f.path))
-    return { version: f.version, path: f.path, fromCache: true }
-  }
+/**
+ * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
+ * A download the tool cache cannot take is run from its staging folder (path: f.path): another
+ * job caching the same version at once removes the folder this one copies into.
+ */
+export async function keepChainctl(f: Fetched, warn: (line: string) => void = core.warning): Promise<Installed> {
   const exe = basename(f.path)
-  const dir = await tc.cacheFile(f.path, exe, f.tool, f.version, arch())
+  const dir = !f.staging
+    ? dirname(f.path)
+    : await tc.cacheFile(f.path, exe, f.tool, f.version, arch()).catch((err: Error) => {
+        warn(`Could not cache chainctl ${f.version} (${oneLine(err.message)}); this job runs its verified download`)
+        return dirname(f.path)
+      })
   core.addPath(dir)
-  return { version: f.version, path: join(dir, exe), fromCache: false }
+  return { version: f.version, path: join(dir, exe), fromCache: !f.staging }
 }
 
 /** Removes a download's staging folder. */

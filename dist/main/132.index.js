@@ -29,6 +29,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/http.ts + 2 modules
 var http = __webpack_require__(1393);
 ;// CONCATENATED MODULE: ./src/release.ts
@@ -79,6 +81,7 @@ var retry = __webpack_require__(9809);
 // it: fetch (resolve the version, then a cache hit or a download, each verified against the
 // release's checksums file: on a shared runner another job can write the tool cache), and keep
 // (cache a download, and put chainctl on PATH).
+
 
 
 
@@ -187,16 +190,21 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
         throw err;
     }
 }
-/** Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl). */
-async function keepChainctl(f) {
-    if (!f.staging) {
-        core/* addPath */.fM((0,external_node_path_.dirname)(f.path));
-        return { version: f.version, path: f.path, fromCache: true };
-    }
+/**
+ * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
+ * A download the tool cache cannot take is run from its staging folder (path: f.path): another
+ * job caching the same version at once removes the folder this one copies into.
+ */
+async function keepChainctl(f, warn = core/* warning */.$e) {
     const exe = (0,external_node_path_.basename)(f.path);
-    const dir = await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch());
+    const dir = !f.staging
+        ? (0,external_node_path_.dirname)(f.path)
+        : await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch()).catch((err) => {
+            warn(`Could not cache chainctl ${f.version} (${(0,errors/* oneLine */.TN)(err.message)}); this job runs its verified download`);
+            return (0,external_node_path_.dirname)(f.path);
+        });
     core/* addPath */.fM(dir);
-    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: false };
+    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: !f.staging };
 }
 /** Removes a download's staging folder. */
 function dropChainctl(f) {
@@ -218,10 +226,10 @@ var state = __webpack_require__(2462);
 class ChainctlError extends Error {
 }
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1) {
+async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1, signal) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs);
+    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs, signal);
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
@@ -229,15 +237,16 @@ async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
-async function loginAll(chainctl, c, identity) {
-    const results = await Promise.allSettled([undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud)));
+async function loginAll(chainctl, c, identity, signal) {
+    const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, exec/* DEFAULT_TIMEOUT_MS */.t1, signal));
+    const results = await Promise.allSettled(logins);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed)
         throw failed.reason;
 }
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
-    const kept = a.login.then(() => keepChainctl(fetched)); // a failed login caches nothing
+    const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
     let forPost = false; // whether the post step runs the downloaded binary (and then removes it)
     try {
@@ -252,7 +261,7 @@ async function setupChainctl(c, a) {
                 (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
             if (a.logout)
                 (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
-            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity));
+            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
         }
         const installed = await kept;
         a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
@@ -260,10 +269,18 @@ async function setupChainctl(c, a) {
             a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
         return installed;
     }
+    catch (err) {
+        // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
+        if (forPost && !a.logout)
+            (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+        throw err;
+    }
     finally {
         const drop = () => dropChainctl(fetched);
+        // Once cached, or not to be; a download left on PATH goes in the post step.
+        const keep = (k) => k.path === fetched.path && fetched.staging ? (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging }) : drop();
         if (!forPost)
-            await kept.then(drop, drop); // once cached, or not to be
+            await kept.then(keep, drop);
     }
 }
 

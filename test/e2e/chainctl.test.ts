@@ -1,6 +1,7 @@
 // chainctl through the tool cache, against the sandbox's download server and its fake chainctl.
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import type { Served } from '../sandbox/http.ts'
@@ -177,6 +178,27 @@ describe('chainctl install', () => {
     expect(visible(main)).toContainEqual(expect.stringMatching(/^::warning::chainctl download answered HTTP 503; retry 1\/4 in \d\.\ds$/))
   })
 
+  it.each([
+    ['an identity login', true, () => ({ identity: IDENTITY, version: '0.2.50' })],
+    ['a pull-token login', false, () => ({ username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50' })],
+  ])('runs its verified download when the tool cache cannot take it (%s), and post removes it', async (_case, oidc, inputs) => {
+    // Another job caching the same version at once removes the folder this one copies into
+    // (tc.cacheFile starts with rm -rf); here the tool's folder is a file, so the copy fails every time.
+    const probe = job(sb)
+    expect((await runStep(probe, 'main', { identity: IDENTITY, version: '0.2.50' })).code).toBe(0)
+    const tool = cacheEntries(probe)[0].split('/')[0]
+    const j = job(sb, { oidc })
+    writeFileSync(join(j.env.RUNNER_TOOL_CACHE, tool), 'not a folder')
+    const result = await runStep(j, 'main', inputs())
+    expect(result.code).toBe(0)
+    expect(visible(result)).toContainEqual(
+      expect.stringMatching(/^::warning::Could not cache chainctl 0\.2\.50 \(.*\); this job runs its verified download$/),
+    )
+    expect((await laterStep(j, 'chainctl', ['version'])).stdout.trim()).toBe('GitVersion:    v0.2.50')
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
+
   it('with install: false downloads nothing and runs no chainctl', async () => {
     const j = job(sb)
     const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
@@ -194,6 +216,17 @@ describe('chainctl install', () => {
     expect(chainctlCalls(j)).toEqual([])
   })
 })
+
+/** A docker whose login fails after `seconds`, the rest of it the real one's. */
+function failingDockerLogin(j: Job, seconds: number): void {
+  const bin = join(j.dir, 'slow-docker')
+  mkdirSync(bin)
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { env: j.env }).toString().trim()
+  const script = `#!/bin/sh\n[ "$1" = login ] || exec ${real} "$@"\ncat >/dev/null; sleep ${seconds}; echo "Error response from daemon: denied" >&2; exit 1\n`
+  writeFileSync(join(bin, 'docker'), script)
+  chmodSync(join(bin, 'docker'), 0o755)
+  j.env.PATH = `${bin}:${j.env.PATH}`
+}
 
 describe('alongside the registry login', () => {
   it('downloads while the login runs, then logs chainctl in three times at once, a token file per audience', async () => {
@@ -267,6 +300,51 @@ describe('alongside the registry login', () => {
     expect(readFileSync(j.files.path, 'utf8')).toBe('') // no chainctl on PATH
     expect(readdirSync(j.env.RUNNER_TEMP).filter((f) => !f.startsWith('setup-chainctl-'))).toEqual([]) // no download staging left
     expect(chainctlCalls(j)).toEqual([])
+    await runStep(j, 'post')
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
+
+  it('with logout: false, a registry login that fails after chainctl logged in leaves no chainctl token behind', async () => {
+    const j = job(sb)
+    failingDockerLogin(j, 2) // fails only after chainctl's logins are done
+    const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout: 'false' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
+    expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3) // chainctl did log in meanwhile
+    await runStep(j, 'post')
+    const cache = join(j.home, '.cache/chainguard')
+    expect(existsSync(cache) ? readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token')) : []).toEqual([])
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+  })
+
+  it.each(['true', 'false'])(
+    'fails with the reason of the one chainctl login of three that failed, and post logs out the other two (logout: %s)',
+    async (logout) => {
+      sb.sts.faults.push(undefined as never, { status: 403 }) // the action's own exchange passes; one of chainctl's three does not
+      const j = job(sb)
+      const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout })
+      expect(main.code).toBe(1)
+      expect(visible(main).at(-1)).toMatch(
+        /^::error::chainctl auth login( --audience [a-z.]+)? failed: Error: exchanging the OIDC token failed: HTTP 403$/,
+      )
+      expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3)
+      const cache = join(j.home, '.cache/chainguard')
+      expect(readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token'))).toHaveLength(2)
+      const post = await runStep(j, 'post')
+      expect(visible(post)).toContain('Logged chainctl out')
+      expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([])
+      expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
+    },
+  )
+
+  it('stops chainctl logins still running when the registry login fails', async () => {
+    sb.sts.faults.push(undefined as never, { hang: true }, { hang: true }, { hang: true }) // chainctl's exchanges never answer
+    const j = job(sb)
+    failingDockerLogin(j, 1)
+    const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
+    expect(main.ms).toBeLessThan(5000)
     await runStep(j, 'post')
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
