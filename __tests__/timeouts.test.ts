@@ -67,7 +67,7 @@ describe('a CLI that hangs is stopped at its time limit', () => {
     const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false }
     const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
     await expectStopped(
-      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', 300),
+      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', { timeoutMs: 300 }),
       'chainctl',
       `chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 did not finish within 0.3s and was stopped`,
     )
@@ -80,11 +80,11 @@ it('stops a chainctl login, and its children, once its signal is aborted', async
   const cancel = new AbortController()
   setTimeout(() => cancel.abort(), 300)
   await expectStopped(
-    login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', 60_000, cancel.signal),
+    login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', { signal: cancel.signal }),
     'chainctl',
     `chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 was cancelled`,
   )
-  await expect(login(chainctl, inputs, IDENTITY, undefined, 60_000, cancel.signal)).rejects.toThrow(/was cancelled$/) // not started once aborted
+  await expect(login(chainctl, inputs, IDENTITY, undefined, { signal: cancel.signal })).rejects.toThrow(/was cancelled$/) // not started once aborted
 })
 
 it("keeps only the tail of a CLI's output, where its reason is", async () => {
@@ -98,7 +98,7 @@ it('takes a CLI that has exited as done, though a daemon it started keeps its ou
   const started = Date.now()
   const pidFile = join(dir, 'daemon.pid')
   try {
-    const { code, output } = await run('sh', ['-c', `setsid sleep 30 & echo $! > ${pidFile}; echo Login Succeeded`], '', process.env, 5000)
+    const { code, output } = await run('sh', ['-c', `setsid sleep 30 & echo $! > ${pidFile}; echo Login Succeeded`], { timeoutMs: 5000 })
     expect(code).toBe(0)
     expect(lastLine(output)).toBe('Login Succeeded')
     expect(Date.now() - started).toBeLessThan(2000)

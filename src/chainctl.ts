@@ -4,7 +4,7 @@
 // Loaded only when `install` is on, so a plain registry login never pays for it.
 import * as core from '@actions/core'
 import type { Credentials } from './credentials.js'
-import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
+import { lastLine, run, type RunOptions } from './exec.js'
 import type { HeldLog } from './heldlog.js'
 import type { ChainctlInputs } from './inputs.js'
 import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
@@ -31,12 +31,11 @@ export async function login(
   c: ChainctlInputs,
   identity: string,
   audience?: string,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
-  signal?: AbortSignal,
+  limits: Pick<RunOptions, 'timeoutMs' | 'signal'> = {},
 ): Promise<void> {
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
   const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
-  const { code, output } = await run(chainctl.path, args, '', env, timeoutMs, signal)
+  const { code, output } = await run(chainctl.path, args, { env, ...limits })
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
 
@@ -45,7 +44,7 @@ export async function login(
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
 async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string, signal: AbortSignal): Promise<void> {
-  const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, DEFAULT_TIMEOUT_MS, signal))
+  const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, { signal }))
   const results = await Promise.allSettled(logins)
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
@@ -53,33 +52,31 @@ async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string
 
 export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
+  // The post step removes a download, however this ends: a chainctl login, and the post step's
+  // logout, run it from where it was verified; so does a job whose tool cache could not take it.
+  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
   const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
-  let forPost = false // whether the post step runs the downloaded binary (and then removes it)
+  let logsIn = false // whether chainctl logs in (and so runs the download from where it was verified)
   try {
     const creds = await a.creds
     if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
-    forPost = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
-    if (forPost) {
-      // A download logs in from where it was verified while it is being cached; the post step
-      // logs out with that same binary, then removes it.
-      if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
+    logsIn = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
+    if (logsIn) {
       if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
       await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal))
     }
     const installed = await kept
     a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
-    if (forPost) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
+    if (logsIn) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
     return installed
   } catch (err) {
     // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
-    if (forPost && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
     throw err
   } finally {
+    // Without a login, a download that was cached is not run from its staging folder again: it goes at once.
     const drop = () => dropChainctl(fetched)
-    // Once cached, or not to be; a download left on PATH goes in the post step.
-    const keep = (k: Installed) =>
-      k.path === fetched.path && fetched.staging ? remember({ kind: 'remove', path: fetched.staging }) : drop()
-    if (!forPost) await kept.then(keep, drop)
+    if (!logsIn) await kept.then((k) => k.path !== fetched.path && drop(), drop)
   }
 }

@@ -59,14 +59,17 @@ function track(child: ChildProcess): void {
 
 // Plain spawn rather than @actions/exec: its stdin write crashes the process with EPIPE when the
 // child exits before reading, and a closed stdin means no CLI can ever wait on a prompt.
-export function run(
-  cmd: string,
-  args: string[],
-  input = '',
-  env: NodeJS.ProcessEnv = process.env,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
-  signal?: AbortSignal,
-): Promise<Result> {
+export interface RunOptions {
+  /** Written to stdin, which is then closed. */
+  input?: string
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+  /** Stops the CLI: its caller has given up on it. */
+  signal?: AbortSignal
+}
+
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Result> {
+  const { input = '', env = process.env, timeoutMs = DEFAULT_TIMEOUT_MS, signal } = opts
   return new Promise((resolve, reject) => {
     const command = oneLine(`${basename(cmd)} ${args.join(' ')}`)
     if (signal?.aborted) return reject(new ExecError(`${command} was cancelled`))

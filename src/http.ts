@@ -50,29 +50,28 @@ export class BodyTooLargeError extends HttpError {}
 const cancelled = (service: string) => new HttpError(`${service} request was cancelled`)
 const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
 
-/** Hands every request (and an https_proxy CONNECT) the signal that ends the attempt. */
-function abortingOn(signal: AbortSignal): RequestHandler {
-  return {
-    prepareRequest(options: NodeRequestOptions) {
-      options.signal = signal
-      // With a proxy, http-client's tunnel agent sends the CONNECT with its own proxyOptions; a
-      // proxy that never answers it would otherwise hold the socket, and the process, forever.
-      const tunnel = options.agent as { proxyOptions?: NodeRequestOptions } | undefined
-      if (tunnel?.proxyOptions) tunnel.proxyOptions.signal = signal
-    },
-    canHandleAuthentication: () => false,
-    handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
-  }
-}
-
-/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
-const reusing = (agent: Agent): RequestHandler => ({
-  prepareRequest(options) {
-    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
-  },
+/** An http-client handler that only adjusts each request's options. */
+const preparing = (prepareRequest: (options: NodeRequestOptions) => void): RequestHandler => ({
+  prepareRequest,
   canHandleAuthentication: () => false,
   handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
 })
+
+/** Hands every request (and an https_proxy CONNECT) the signal that ends the attempt. */
+const abortingOn = (signal: AbortSignal) =>
+  preparing((options) => {
+    options.signal = signal
+    // With a proxy, http-client's tunnel agent sends the CONNECT with its own proxyOptions; a
+    // proxy that never answers it would otherwise hold the socket, and the process, forever.
+    const tunnel = options.agent as { proxyOptions?: NodeRequestOptions } | undefined
+    if (tunnel?.proxyOptions) tunnel.proxyOptions.signal = signal
+  })
+
+/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
+const reusing = (agent: Agent) =>
+  preparing((options) => {
+    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
+  })
 
 /** The body's chunks, failing once more than `limit` bytes have come. */
 async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () => Error): AsyncGenerator<Buffer> {

@@ -2,7 +2,7 @@
 // and skopeo read too). The secret goes on stdin only.
 import { existsSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { DEFAULT_TIMEOUT_MS, lastLine, run } from './exec.js'
+import { lastLine, run } from './exec.js'
 
 export const CLIS = ['docker', 'podman'] as const
 export type Cli = (typeof CLIS)[number]
@@ -40,15 +40,10 @@ function invocation(target: Target, registry: string): { args: string[]; env: No
   return { args: ['login', registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
 }
 
-export async function cliLogin(
-  target: Target,
-  registry: string,
-  username: string,
-  secret: string,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
-): Promise<void> {
+/** `timeoutMs`: the CLI's time limit, exec's default unless given. */
+export async function cliLogin(target: Target, registry: string, username: string, secret: string, timeoutMs?: number): Promise<void> {
   const { args, env } = invocation(target, registry)
-  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], secret, env, timeoutMs)
+  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], { input: secret, env, timeoutMs })
   if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
 }
 
@@ -57,6 +52,6 @@ export async function cliLogin(
  * `docker logout` would also erase the http:// and https:// spellings, which may be a user's own.
  */
 export async function eraseStored(helper: string, registry: string): Promise<void> {
-  const { code, output } = await run(`docker-credential-${helper}`, ['erase'], registry)
+  const { code, output } = await run(`docker-credential-${helper}`, ['erase'], { input: registry })
   if (code !== 0) throw new LoginError(`docker-credential-${helper} erase ${registry} failed: ${lastLine(output)}`)
 }

@@ -226,10 +226,10 @@ var state = __webpack_require__(2462);
 class ChainctlError extends Error {
 }
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
-async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT_TIMEOUT_MS */.t1, signal) {
+async function login(chainctl, c, identity, audience, limits = {}) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, '', env, timeoutMs, signal);
+    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, { env, ...limits });
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
 }
@@ -238,7 +238,7 @@ async function login(chainctl, c, identity, audience, timeoutMs = exec/* DEFAULT
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
 async function loginAll(chainctl, c, identity, signal) {
-    const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, exec/* DEFAULT_TIMEOUT_MS */.t1, signal));
+    const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, { signal }));
     const results = await Promise.allSettled(logins);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed)
@@ -246,41 +246,40 @@ async function loginAll(chainctl, c, identity, signal) {
 }
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
+    // The post step removes a download, however this ends: a chainctl login, and the post step's
+    // logout, run it from where it was verified; so does a job whose tool cache could not take it.
+    if (fetched.staging)
+        (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
     const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
-    let forPost = false; // whether the post step runs the downloaded binary (and then removes it)
+    let logsIn = false; // whether chainctl logs in (and so runs the download from where it was verified)
     try {
         const creds = await a.creds;
         if (c.configPath)
             core/* exportVariable */.dN('CHAINCTL_CONFIG', c.configPath);
-        forPost = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
-        if (forPost) {
-            // A download logs in from where it was verified while it is being cached; the post step
-            // logs out with that same binary, then removes it.
-            if (fetched.staging)
-                (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
+        logsIn = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
+        if (logsIn) {
             if (a.logout)
                 (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
             await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
         }
         const installed = await kept;
         a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
-        if (forPost)
+        if (logsIn)
             a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
         return installed;
     }
     catch (err) {
         // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
-        if (forPost && !a.logout)
+        if (logsIn && !a.logout)
             (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
         throw err;
     }
     finally {
+        // Without a login, a download that was cached is not run from its staging folder again: it goes at once.
         const drop = () => dropChainctl(fetched);
-        // Once cached, or not to be; a download left on PATH goes in the post step.
-        const keep = (k) => k.path === fetched.path && fetched.staging ? (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging }) : drop();
-        if (!forPost)
-            await kept.then(keep, drop);
+        if (!logsIn)
+            await kept.then((k) => k.path !== fetched.path && drop(), drop);
     }
 }
 
