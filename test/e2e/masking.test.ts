@@ -4,7 +4,7 @@
 // so they cannot be masked, and nothing prints them.
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
 import { laterStep, runStep, type Job } from '../sandbox/runner.ts'
-import { job, leaks, visible } from './helpers.ts'
+import { job, leaks, skopeo, visible } from './helpers.ts'
 
 let sb: Sandbox
 beforeAll(async () => {
@@ -58,14 +58,7 @@ describe('credential helper', () => {
     expect(get.stdout).not.toContain('::add-mask::')
 
     // A real client through it: skopeo pulls with the renewed token and prints none of it.
-    const pull = await laterStep(j, 'skopeo', [
-      'inspect',
-      '--retry-times',
-      '0',
-      '--format',
-      '{{.Name}}',
-      'docker://cgr.dev/chainguard/hello:latest',
-    ])
+    const pull = await skopeo(j)
     expect(pull.code).toBe(0)
 
     // When renewing fails, the reason goes to stderr in one line, without a token.
