@@ -3,11 +3,10 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { fileCommands, laterStep, outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { dockerCalls, job, leaks, visible } from './helpers.ts'
+import { fileCommands, laterStep, outputs, runStep, scratchDir } from '../sandbox/runner.ts'
+import { dockerCalls, job, leaks, skopeo, visible } from './helpers.ts'
 
 const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
-const inspect = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', IMAGE])
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
 describe('credential helper', () => {
@@ -31,13 +30,13 @@ describe('credential helper', () => {
     const helperDir = readFileSync(j.files.path, 'utf8').trim()
     expect(mode(helperDir)).toBe('700')
 
-    const first = await inspect(j)
+    const first = await skopeo(j)
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     const exchanges = sb.sts.requests.length
 
     await new Promise((r) => setTimeout(r, Math.max(0, firstExpiry - Date.now()) + 1500))
-    const later = await inspect(j)
+    const later = await skopeo(j)
     expect(later.stderr).toBe('')
     expect(later.code).toBe(0)
     expect(sb.sts.requests.length).toBe(exchanges + 1) // the helper renewed the token
@@ -49,7 +48,7 @@ describe('credential helper', () => {
     expect(visible(post)).toEqual(['Removed the credential helper for cgr.dev'])
     expect(existsSync(ownConfig)).toBe(false)
     expect(existsSync(helperDir)).toBe(false)
-    expect((await inspect(j)).code).not.toBe(0)
+    expect((await skopeo(j)).code).not.toBe(0)
     expect(leaks(sb, j, [main, first, later, post], { files: true })).toEqual([])
   }, 120_000)
 
@@ -99,7 +98,7 @@ describe('docker configs on a shared runner', () => {
     )
     expect(mains.map((m) => m.code)).toEqual([0, 0])
     await runStep(a, 'post')
-    const bPull = await inspect(b)
+    const bPull = await skopeo(b)
     await runStep(b, 'post')
     return { home, a, b, bPull, shared: readFileSync(join(home, '.docker/config.json'), 'utf8'), other }
   }
