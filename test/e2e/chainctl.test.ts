@@ -18,6 +18,7 @@ beforeEach(() => {
   sb.downloads.requests.length = 0
   sb.downloads.tamper = false
   sb.downloads.faults.length = 0
+  sb.sts.faults.length = 0 // a test whose chainctl logins were stopped early leaves no hang for the next
   sb.wire.delayMs = 0
   sb.wire.slow = {}
   sb.wire.served.length = 0
