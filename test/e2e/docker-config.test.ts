@@ -2,19 +2,15 @@
 // Kubernetes (a registry-only .dockerconfigjson), end to end in the sandbox.
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, outputs, runStep, scratchDir } from '../sandbox/runner.ts'
-import { dockerCalls, job, leaks, skopeo, visible } from './helpers.ts'
+import { dockerCalls, job, leaks, skopeo, useSandbox, visible } from './helpers.ts'
 
 const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
 describe('credential helper', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox({ ttl: 60 }) // tokens that expire within the test
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox({ ttl: 60 }) // tokens that expire within the test
 
   it('keeps a later step pulling after the first token has expired', async () => {
     const j = job(sb)
@@ -77,11 +73,7 @@ describe('credential helper', () => {
 })
 
 describe('docker configs on a shared runner', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox()
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox()
 
   /**
    * Two jobs on one machine with one HOME: A finishes (post) while B still has a step to run.
@@ -138,11 +130,7 @@ describe('docker configs on a shared runner', () => {
 })
 
 describe('dockerconfigjson for Kubernetes', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox()
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox()
 
   it('holds only this registry, 0600, usable as an auth file, removed by the post step', async () => {
     const home = scratchDir('home-')
