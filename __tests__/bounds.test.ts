@@ -193,7 +193,6 @@ describe('a cap on every body', () => {
     const before = process.memoryUsage().rss
     const { err } = await failure(call(server.url))
     const grownMiB = (process.memoryUsage().rss - before) / 2 ** 20
-    console.log(`${service}, 512 MiB error body: RSS ${(before / 2 ** 20).toFixed(0)} MiB before, grew by ${grownMiB.toFixed(1)} MiB`)
     expect(err.message).toBe(`${service} answered HTTP 403 with a body over the 1 MiB limit; stopped reading it`)
     expect(grownMiB).toBeLessThan(32)
     expect(server.requests).toBe(1)

@@ -1,21 +1,10 @@
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { restoreEntry, setEntry, type EntryUndo } from '../src/configentry.js'
 import { DockerConfigError } from '../src/dockerconfig.js'
+import { tempDirs } from '../test/tempdirs.ts'
 
-const dir = () => mkdtempSync(join(tmpdir(), 'configentry-'))
+const dir = tempDirs('configentry-')
 const mode = (path: string) => statSync(path).mode & 0o777
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'))
 const OURS = { auth: Buffer.from('_token:ours').toString('base64') }

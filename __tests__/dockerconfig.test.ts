@@ -1,5 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   dockerConfigDir,
@@ -11,8 +10,9 @@ import {
   withLock,
   writeSecretFile,
 } from '../src/dockerconfig.js'
+import { tempDirs } from '../test/tempdirs.ts'
 
-const dir = () => mkdtempSync(join(tmpdir(), 'dockercfg-'))
+const dir = tempDirs('dockercfg-')
 
 describe('docker config files', () => {
   it('finds the folder docker reads', () => {

@@ -1,9 +1,9 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expandHome, isInside, isolateDockerConfig } from '../src/dockerfolder.js'
+import { tempDirs } from '../test/tempdirs.ts'
 
-const dir = () => mkdtempSync(join(tmpdir(), 'dockerdir-'))
+const dir = tempDirs('dockerdir-')
 
 describe('docker config folders', () => {
   it('expands ~ as a shell does', () => {

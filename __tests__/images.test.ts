@@ -94,6 +94,8 @@ afterAll(() => {
 })
 afterEach(() => jest.restoreAllMocks())
 beforeEach(() => {
+  masked.length = 0 // what each test asserts was masked or retried, it did itself
+  retries.length = 0
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
   stub = {
     challenge: `Bearer realm="${origin}/token",service="test"`,
@@ -215,7 +217,6 @@ it('reuses its connections: one for a check of images one after another', async 
 it('keeps a connection past the deadlines of the requests it served before', async () => {
   // Each attempt's deadline fires after it is done; it must not end the next request on the same connection.
   stub.delayMs = 100
-  retries.length = 0
   const list = Array.from({ length: 8 }, (_, i) => `a/x:${i}`).join('\n')
   expect(Object.keys(await run(list, { concurrency: 1, policy: { ...fast, timeoutMs: 300 } }))).toHaveLength(8)
   expect(retries).toEqual([])
@@ -284,7 +285,6 @@ it('names a token realm that is not a URL, rather than a bare "Invalid URL"', as
 
 it('retries 5xx, logging each retry, then reports the registry unreachable', async () => {
   stub.faults.push(503, 503)
-  retries.length = 0
   expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
   expect(retries).toEqual([
     expect.stringMatching(new RegExp(`^${registry} answered HTTP 503; retry 1/4 in`)),

@@ -5,19 +5,16 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { dirname, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
 import type { Served } from '../sandbox/http.ts'
-import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
-import { dockerConfig, job, leaks, visible } from './helpers.ts'
+import { dockerConfig, job, leaks, useSandbox, visible } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 beforeEach(() => {
   sb.downloads.requests.length = 0
   sb.downloads.tamper = false
   sb.downloads.faults.length = 0
+  sb.sts.faults.length = 0 // a test whose chainctl logins were stopped early leaves no hang for the next
   sb.wire.delayMs = 0
   sb.wire.slow = {}
   sb.wire.served.length = 0

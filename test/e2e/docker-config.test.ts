@@ -2,20 +2,15 @@
 // Kubernetes (a registry-only .dockerconfigjson), end to end in the sandbox.
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
-import { fileCommands, laterStep, outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { dockerCalls, job, leaks, visible } from './helpers.ts'
+import { IDENTITY } from '../sandbox/index.ts'
+import { fileCommands, laterStep, outputs, runStep, scratchDir } from '../sandbox/runner.ts'
+import { dockerCalls, job, leaks, skopeo, useSandbox, visible } from './helpers.ts'
 
 const IMAGE = 'docker://cgr.dev/chainguard/hello:latest'
-const inspect = (j: Job) => laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', IMAGE])
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
 describe('credential helper', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox({ ttl: 60 }) // tokens that expire within the test
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox({ ttl: 60 }) // tokens that expire within the test
 
   it('keeps a later step pulling after the first token has expired', async () => {
     const j = job(sb)
@@ -31,13 +26,13 @@ describe('credential helper', () => {
     const helperDir = readFileSync(j.files.path, 'utf8').trim()
     expect(mode(helperDir)).toBe('700')
 
-    const first = await inspect(j)
+    const first = await skopeo(j)
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     const exchanges = sb.sts.requests.length
 
     await new Promise((r) => setTimeout(r, Math.max(0, firstExpiry - Date.now()) + 1500))
-    const later = await inspect(j)
+    const later = await skopeo(j)
     expect(later.stderr).toBe('')
     expect(later.code).toBe(0)
     expect(sb.sts.requests.length).toBe(exchanges + 1) // the helper renewed the token
@@ -49,7 +44,7 @@ describe('credential helper', () => {
     expect(visible(post)).toEqual(['Removed the credential helper for cgr.dev'])
     expect(existsSync(ownConfig)).toBe(false)
     expect(existsSync(helperDir)).toBe(false)
-    expect((await inspect(j)).code).not.toBe(0)
+    expect((await skopeo(j)).code).not.toBe(0)
     expect(leaks(sb, j, [main, first, later, post], { files: true })).toEqual([])
   }, 120_000)
 
@@ -78,11 +73,7 @@ describe('credential helper', () => {
 })
 
 describe('docker configs on a shared runner', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox()
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox()
 
   /**
    * Two jobs on one machine with one HOME: A finishes (post) while B still has a step to run.
@@ -99,7 +90,7 @@ describe('docker configs on a shared runner', () => {
     )
     expect(mains.map((m) => m.code)).toEqual([0, 0])
     await runStep(a, 'post')
-    const bPull = await inspect(b)
+    const bPull = await skopeo(b)
     await runStep(b, 'post')
     return { home, a, b, bPull, shared: readFileSync(join(home, '.docker/config.json'), 'utf8'), other }
   }
@@ -139,11 +130,7 @@ describe('docker configs on a shared runner', () => {
 })
 
 describe('dockerconfigjson for Kubernetes', () => {
-  let sb: Sandbox
-  beforeAll(async () => {
-    sb = await startSandbox()
-  })
-  afterAll(() => sb.stop())
+  const sb = useSandbox()
 
   it('holds only this registry, 0600, usable as an auth file, removed by the post step', async () => {
     const home = scratchDir('home-')

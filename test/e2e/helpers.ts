@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { laterStep, newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
-import type { Sandbox } from '../sandbox/index.ts'
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index.ts'
 
 const shimDir = scratchDir('cli-shim-')
 // Records every docker and podman argv (one per line) next to the job, then runs the real CLI.
@@ -16,6 +16,14 @@ for (const cli of ['docker', 'podman']) {
   const log = `"$RUNNER_TEMP/../${cli}-argv.log"`
   writeFileSync(join(shimDir, cli), `#!/bin/sh\nprintf '%s ' "$@" >> ${log}\necho >> ${log}\nexec ${real} "$@"\n`)
   chmodSync(join(shimDir, cli), 0o755)
+}
+
+/** The sandbox of a test file (or describe block): started before its tests, stopped after them. */
+export function useSandbox(opts?: SandboxOptions): Sandbox {
+  const sb = {} as Sandbox
+  beforeAll(async () => void Object.assign(sb, await startSandbox(opts)))
+  afterAll(() => sb.stop())
+  return sb
 }
 
 /** A job with the runner's OIDC variables (unless `oidc` is false) and the recording docker. */

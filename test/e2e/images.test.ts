@@ -1,15 +1,11 @@
 // check-images end to end: the committed bundle checks, right after the login, that it can pull
 // each image from the sandbox's real registry; skopeo in a later step agrees on every digest.
 import { readFileSync } from 'node:fs'
-import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
-import { dockerCalls, dockerConfig, job, leaks, visible } from './helpers.ts'
+import { dockerCalls, dockerConfig, job, leaks, useSandbox, visible } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 beforeEach(() => {
   sb.registry.tokenRequests.length = 0
   sb.registry.requests.length = 0

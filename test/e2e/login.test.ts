@@ -2,15 +2,11 @@
 // and a real registry, with the real docker CLI; a later step pulls with skopeo.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { laterStep, outputs, runStep, type Job } from '../sandbox/runner.ts'
-import { dockerCalls, dockerConfig, job, leaks, visible } from './helpers.ts'
+import { dockerCalls, dockerConfig, job, leaks, useSandbox, visible } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 beforeEach(() => {
   sb.sts.faults.length = 0
   sb.sts.requests.length = 0

@@ -2,15 +2,11 @@
 // is registered with the runner (::add-mask::) before the step goes on to use it; the tokens the
 // credential helper renews in later steps go to docker on the helper's stdout, never to the runner,
 // so they cannot be masked, and nothing prints them.
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY } from '../sandbox/index.ts'
 import { laterStep, runStep, type Job } from '../sandbox/runner.ts'
-import { job, leaks, visible } from './helpers.ts'
+import { job, leaks, skopeo, useSandbox, visible } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 
 /** Index of the first stdout line that passes `test`, -1 if none. */
 const lineAt = (stdout: string, test: (line: string) => boolean) => stdout.split('\n').findIndex(test)
@@ -58,14 +54,7 @@ describe('credential helper', () => {
     expect(get.stdout).not.toContain('::add-mask::')
 
     // A real client through it: skopeo pulls with the renewed token and prints none of it.
-    const pull = await laterStep(j, 'skopeo', [
-      'inspect',
-      '--retry-times',
-      '0',
-      '--format',
-      '{{.Name}}',
-      'docker://cgr.dev/chainguard/hello:latest',
-    ])
+    const pull = await skopeo(j)
     expect(pull.code).toBe(0)
 
     // When renewing fails, the reason goes to stderr in one line, without a token.

@@ -1,15 +1,11 @@
 // A matrix of 32 jobs logging in at once (separate homes) against an STS that serves 4 requests
 // at a time and answers 429 + Retry-After to the rest: every job must get through.
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY } from '../sandbox/index.ts'
 import { runStep } from '../sandbox/runner.ts'
-import { dockerConfig, job, leaks } from './helpers.ts'
+import { dockerConfig, job, leaks, useSandbox } from './helpers.ts'
 
 const JOBS = 32
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox({ maxInFlight: 4, latencyMs: 250 })
-})
-afterAll(() => sb.stop())
+const sb = useSandbox({ maxInFlight: 4, latencyMs: 250 })
 
 it(`logs in ${JOBS} concurrent jobs through a rate-limiting STS`, async () => {
   const jobs = Array.from({ length: JOBS }, () => job(sb))

@@ -2,15 +2,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { LATEST } from '../sandbox/downloads.ts'
-import { IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY } from '../sandbox/index.ts'
 import { laterStep, outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { dockerCalls, job, leaks, podmanCalls, visible } from './helpers.ts'
+import { dockerCalls, job, leaks, podmanCalls, useSandbox, visible } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 
 const IMAGE = 'cgr.dev/chainguard/hello:latest'
 const podmanAuth = (j: Job) => join(j.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')

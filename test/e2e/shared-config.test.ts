@@ -3,15 +3,22 @@
 // a user names; end to end in the sandbox with the real docker, podman and skopeo.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, runStep, scratchDir } from '../sandbox/runner.ts'
-import { basic, configDiff, credentialStore, job, readJson, richDockerConfig, skopeo, visible, writeDockerConfig } from './helpers.ts'
+import {
+  basic,
+  configDiff,
+  credentialStore,
+  job,
+  readJson,
+  richDockerConfig,
+  skopeo,
+  useSandbox,
+  visible,
+  writeDockerConfig,
+} from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 
 const warnings = (r: { lines: string[] }) => visible(r as never).filter((l) => l.startsWith('::warning::'))
 const base = { identity: IDENTITY, install: 'false' }

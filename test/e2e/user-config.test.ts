@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox } from '../sandbox/index.ts'
+import { IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
 import {
   anotherUse,
@@ -17,15 +17,12 @@ import {
   readJson,
   richDockerConfig,
   skopeo,
+  useSandbox,
   visible,
   writeDockerConfig,
 } from './helpers.ts'
 
-let sb: Sandbox
-beforeAll(async () => {
-  sb = await startSandbox()
-})
-afterAll(() => sb.stop())
+const sb = useSandbox()
 
 /** Who podman (in a later step) is logged in to cgr.dev as, from the auth file it reads itself. */
 const podmanLogin = async (j: Job) => {

@@ -76,7 +76,7 @@ async function waitFor(url: string, ms: number): Promise<void> {
   const until = Date.now() + ms
   for (;;) {
     try {
-      await fetch(url)
+      await fetch(url, { signal: AbortSignal.timeout(1000) }) // a backend that takes the connection but never answers
       return
     } catch {
       if (Date.now() > until) throw new Error(`registry did not start at ${url}`)
@@ -229,6 +229,8 @@ auth:
   return self
 }
 
+/** Each seeding request, body included, ends within 10 s: a stuck backend fails the sandbox's start, not the whole run. */
+const bounded = () => AbortSignal.timeout(10_000)
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 /**
@@ -253,10 +255,15 @@ async function pushImage(
     }),
   )
   for (const blob of [layer, config]) {
-    const start = await fetch(`${backend}/v2/${image.repository}/blobs/uploads/`, { method: 'POST', headers: auth })
+    const start = await fetch(`${backend}/v2/${image.repository}/blobs/uploads/`, { method: 'POST', headers: auth, signal: bounded() })
     const location = new URL(start.headers.get('location') ?? '', backend)
     location.searchParams.set('digest', sha256(blob))
-    const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: blob })
+    const put = await fetch(location, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/octet-stream' },
+      body: blob,
+      signal: bounded(),
+    })
     if (put.status !== 201) throw new Error(`seeding blob failed: HTTP ${put.status} ${await put.text()}`)
   }
   const putManifest = async (ref: string, manifest: { mediaType: string }) => {
@@ -265,6 +272,7 @@ async function pushImage(
       method: 'PUT',
       headers: { ...auth, 'Content-Type': manifest.mediaType },
       body,
+      signal: bounded(),
     })
     if (put.status !== 201) throw new Error(`seeding manifest failed: HTTP ${put.status} ${await put.text()}`)
     return { digest: sha256(body), size: body.length, mediaType: manifest.mediaType }

@@ -91,18 +91,23 @@ export function fileCommands(path: string): Record<string, string> {
 
 export const outputs = (job: Job) => fileCommands(job.files.output)
 
+const STEP_LIMIT_MS = 180_000
+
 function run(cmd: string, args: string[], env: Record<string, string>, cwd: string, cancelAfterMs?: number): Promise<StepResult> {
   const started = Date.now()
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     // As the runner cancels a step: SIGINT to the step's process alone, not to its process group.
     const cancel = cancelAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), cancelAfterMs)
+    // Longer than any test's own timeout: only a step that hangs for ever meets it, and it must not outlive the run.
+    const limit = setTimeout(() => (child.kill('SIGKILL'), child.stdout.destroy(), child.stderr.destroy()), STEP_LIMIT_MS)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('close', (code) => {
       clearTimeout(cancel)
+      clearTimeout(limit)
       const lines = `${stdout}\n${stderr}`.split('\n').filter(Boolean)
       resolveRun({ code: code ?? 1, stdout, stderr, lines, ms: Date.now() - started })
     })
