@@ -89,6 +89,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     child.stdin.on('error', () => undefined) // the exit code tells what went wrong
     child.on('error', (err) => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', cancel)
       reject(new ExecError(`${cmd} could not be run: ${oneLine(err.message)}`))
     })
     // A daemon the CLI started can hold its output open for ever: once the CLI has exited, what
