@@ -3,10 +3,10 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { login } from '../src/chainctl.js'
-import { ExecError, lastLine, run } from '../src/exec.js'
+import { login } from '../src/chainctl/setup.js'
+import { ExecError, lastLine, run } from '../src/util/exec.js'
 import { parseInputs } from '../src/inputs.js'
-import { cliLogin } from '../src/registrycli.js'
+import { cliLogin } from '../src/registry/clis.js'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl'

@@ -20,8 +20,9 @@ if [ -L node_modules ]; then
   exit 0
 fi
 rm -rf dist
-for step in main post helper; do
-  node_modules/.bin/ncc build "src/$step.ts" -o "dist/$step" --minify --license licenses.txt --quiet
+# The credential helper is a program of its own, run by docker; its source lives with the registry login.
+for entry in main:src/main.ts post:src/post.ts helper:src/registry/helper.ts; do
+  node_modules/.bin/ncc build "${entry#*:}" -o "dist/${entry%%:*}" --minify --license licenses.txt --quiet
 done
 node -e '
 const fs = require("fs")

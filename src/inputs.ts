@@ -2,9 +2,9 @@
 import * as core from '@actions/core'
 import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { expandHome } from './dockerfolder.js'
-import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './reference.js'
-import { CLIS, type Cli } from './registrycli.js'
+import { expandHome } from './registry/dockerfolder.js'
+import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './images/reference.js'
+import { CLIS, type Cli } from './registry/clis.js'
 
 export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
 

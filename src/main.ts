@@ -2,11 +2,11 @@
 // summary, with chainctl installed and logged in alongside.
 import * as core from '@actions/core'
 import { performance } from 'node:perf_hooks'
-import { getCredentials } from './credentials.js'
-import { exportHttpAuth } from './envauth.js'
-import { HeldLog } from './heldlog.js'
+import { getCredentials } from './token/credentials.js'
+import { exportHttpAuth } from './token/envauth.js'
+import { HeldLog } from './util/heldlog.js'
 import { readInputs } from './inputs.js'
-import { loginRegistry } from './login.js'
+import { loginRegistry } from './registry/login.js'
 import { writeSummary, type Phase } from './summary.js'
 
 const phases: Phase[] = []
@@ -27,7 +27,7 @@ async function run(): Promise<void> {
   const cancel = new AbortController()
   const chainctlLog = new HeldLog()
   const chainctl = inputs.chainctl.install
-    ? import('./chainctl.js').then(({ setupChainctl }) =>
+    ? import('./chainctl/setup.js').then(({ setupChainctl }) =>
         setupChainctl(inputs.chainctl, { creds, login, logout: inputs.logout, signal: cancel.signal, log: chainctlLog, timed }),
       )
     : undefined
@@ -41,7 +41,7 @@ async function run(): Promise<void> {
     // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
     let digests: Record<string, string> | undefined
     if (inputs.checkImages.length > 0) {
-      const { checkImages } = await import('./images.js')
+      const { checkImages } = await import('./images/check.js')
       const puller = { ...c, registry: inputs.registry, pullToken: inputs.auth.kind === 'pull-token' }
       digests = await timed('check', () => checkImages(inputs.checkImages, puller))
       core.setOutput('digests', JSON.stringify(digests))

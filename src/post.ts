@@ -1,10 +1,10 @@
 // The post step: undoes what the main step did, latest first. It warns, never fails the job.
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
-import { restoreEntry, type Restored } from './configentry.js'
-import { lastLine, run } from './exec.js'
-import { eraseStored } from './registrycli.js'
-import { stepsToUndo, type Undo } from './state.js'
+import { restoreEntry, type Restored } from './registry/configentry.js'
+import { lastLine, run } from './util/exec.js'
+import { eraseStored } from './registry/clis.js'
+import { stepsToUndo, type Undo } from './util/state.js'
 
 function entryUndone(step: Extract<Undo, { kind: 'entry' }>, outcome: Restored): string {
   const { what, key, section, file } = step

@@ -1,0 +1,49 @@
+import { assetName, checksumFor, toolCacheName, versionFromMetadata } from '../../src/chainctl/release.js'
+
+describe('chainctl release files', () => {
+  it.each([
+    ['Linux', 'X64', 'chainctl_linux_x86_64'],
+    ['Linux', 'ARM64', 'chainctl_linux_arm64'],
+    ['macOS', 'X64', 'chainctl_darwin_x86_64'],
+    ['macOS', 'ARM64', 'chainctl_darwin_arm64'],
+    ['Windows', 'X64', 'chainctl_windows_x86_64.exe'],
+    ['Windows', 'ARM64', 'chainctl_windows_arm64.exe'],
+  ])('maps %s/%s to %s', (os, arch, file) => {
+    expect(assetName(os, arch)).toBe(file)
+  })
+
+  it('rejects platforms chainctl is not published for', () => {
+    expect(() => assetName('Linux', 'ARM')).toThrow('chainctl is published for Linux, macOS and Windows on X64 and ARM64, not Linux/ARM')
+    expect(() => assetName('', '')).toThrow('not ?/?')
+  })
+
+  it('reads sha256sum lines, text or binary mode', () => {
+    const a = 'a'.repeat(64)
+    const b = 'B'.repeat(64)
+    const sums = `${a}  chainctl_linux_x86_64\n${b} *chainctl_windows_x86_64.exe\nnot a line\n`
+    expect(checksumFor(sums, 'chainctl_linux_x86_64')).toBe(a)
+    expect(checksumFor(sums, 'chainctl_windows_x86_64.exe')).toBe('b'.repeat(64))
+    expect(checksumFor(sums, 'chainctl_linux_arm64')).toBeUndefined()
+    expect(checksumFor(`${a}  chainctl_linux_x86_64.sig`, 'chainctl_linux_x86_64')).toBeUndefined()
+  })
+
+  it('takes only a plain version from metadata.json', () => {
+    expect(versionFromMetadata({ version: '0.2.51' })).toBe('0.2.51')
+    expect(versionFromMetadata({ version: 'v0.2.51' })).toBe('0.2.51')
+    expect(versionFromMetadata({ version: '../../etc' })).toBeUndefined()
+    expect(versionFromMetadata({})).toBeUndefined()
+    expect(versionFromMetadata(undefined)).toBeUndefined()
+  })
+
+  it('names the tool cache after the download source, readably and distinctly', () => {
+    const official = toolCacheName('https://dl.enforce.dev/chainctl')
+    expect(official).toMatch(/^chainctl-dl\.enforce\.dev-[0-9a-f]{12}$/)
+    expect(toolCacheName('https://dl.enforce.dev/chainctl')).toBe(official) // stable across runs
+    // Same host, another path: another entry.
+    expect(toolCacheName('https://dl.enforce.dev/mirror/chainctl')).toMatch(/^chainctl-dl\.enforce\.dev-/)
+    expect(toolCacheName('https://dl.enforce.dev/mirror/chainctl')).not.toBe(official)
+    // Only file-name-safe characters, on every OS (no ':' of a port or IPv6 address).
+    expect(toolCacheName('http://[::1]:8080/chainctl')).toMatch(/^chainctl----1--[0-9a-f]{12}$/)
+    expect(toolCacheName('http://localhost:8080/chainctl')).not.toBe(toolCacheName('http://localhost:8081/chainctl'))
+  })
+})

@@ -1,0 +1,38 @@
+import { backoffMs, DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter } from '../../src/net/retry.js'
+
+const policy = { ...DEFAULT_POLICY, attempts: 5, baseMs: 500, capMs: 4000 }
+
+describe('retry policy', () => {
+  it('retries 429 and 5xx only', () => {
+    expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true)
+    expect([200, 400, 401, 403, 404, 409].some(isRetryableStatus)).toBe(false)
+  })
+
+  it('grows the backoff ceiling exponentially up to the cap (full jitter)', () => {
+    const top = () => 0.999999
+    expect([0, 1, 2, 3, 4, 10].map((r) => backoffMs(r, policy, top))).toEqual([499, 999, 1999, 3999, 3999, 3999])
+    expect(backoffMs(3, policy, () => 0)).toBe(0)
+    expect(backoffMs(1, policy, () => 0.5)).toBe(500)
+  })
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-27T12:00:00Z')
+    expect(parseRetryAfter('3', now)).toBe(3000)
+    expect(parseRetryAfter(' 0 ', now)).toBe(0)
+    expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:07 GMT', now)).toBe(7000)
+    expect(parseRetryAfter('Fri, 27 Nov 2026 11:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter('', now)).toBeUndefined()
+    expect(parseRetryAfter(undefined, now)).toBeUndefined()
+  })
+
+  it('waits at least Retry-After (plus jitter), stops after the last attempt, and never overruns the deadline', () => {
+    const half = () => 0.5
+    expect(nextDelayMs(0, undefined, 10_000, policy, half)).toBe(250)
+    expect(nextDelayMs(0, 2000, 10_000, policy, half)).toBe(2250)
+    expect(nextDelayMs(0, 2000, 10_000, policy, () => 0)).toBe(2000)
+    expect(nextDelayMs(3, undefined, 10_000, policy, half)).toBe(2000)
+    expect(nextDelayMs(4, undefined, 10_000, policy, half)).toBeUndefined()
+    expect(nextDelayMs(0, 9_950, 10_000, policy, half)).toBeUndefined()
+  })
+})

@@ -1,0 +1,83 @@
+// docker login/logout through a `docker` shim on PATH that records its argv and stdin.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cliLogin, eraseStored, LoginError, podmanAuthFile } from '../../src/registry/clis.js'
+
+const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl'
+let dir: string
+const savedPath = process.env.PATH
+const docker = { cli: 'docker', dockerConfig: '/cfg' } as const
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'docker-shim-'))
+  writeFileSync(
+    join(dir, 'docker'),
+    `#!/bin/sh
+printf '%s\\n' "$@" >> "${dir}/argv"
+echo --- >> "${dir}/argv"
+cat > "${dir}/stdin"
+if [ -f "${dir}/fail" ]; then echo "WARNING! noise" >&2; cat "${dir}/fail" >&2; exit 1; fi
+echo "Login Succeeded"
+`,
+  )
+  chmodSync(join(dir, 'docker'), 0o755)
+  writeFileSync(join(dir, 'podman'), readFileSync(join(dir, 'docker')))
+  chmodSync(join(dir, 'podman'), 0o755)
+  process.env.PATH = `${dir}:${savedPath}`
+})
+afterEach(() => {
+  process.env.PATH = savedPath
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const argv = () => readFileSync(join(dir, 'argv'), 'utf8')
+
+describe('container CLIs', () => {
+  it('logs in with the secret on stdin only, never in argv', async () => {
+    await cliLogin(docker, 'cgr.dev', '_token', SECRET)
+    expect(argv()).toBe('login\ncgr.dev\n--username\n_token\n--password-stdin\n---\n')
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(SECRET)
+  })
+
+  it("fails with docker's own reason", async () => {
+    writeFileSync(join(dir, 'fail'), 'Error response from daemon: Get "https://cgr.dev/v2/": unauthorized\n')
+    await expect(cliLogin(docker, 'cgr.dev', '_token', SECRET)).rejects.toThrow(
+      new LoginError('docker login cgr.dev failed: Error response from daemon: Get "https://cgr.dev/v2/": unauthorized'),
+    )
+  })
+
+  it('gives podman its auth file explicitly, the secret on stdin', async () => {
+    const podman = { cli: 'podman', authfile: '/x/auth.json' } as const
+    await cliLogin(podman, 'cgr.dev', '_token', SECRET)
+    expect(argv()).toBe('login\n--authfile\n/x/auth.json\ncgr.dev\n--username\n_token\n--password-stdin\n---\n')
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(SECRET)
+  })
+
+  it("erases exactly the registry's login from a credential store, and says why it could not", async () => {
+    writeFileSync(join(dir, 'docker-credential-teststore'), `#!/bin/sh\necho "$*" > "${dir}/argv"\ncat > "${dir}/stdin"\n`, { mode: 0o755 })
+    await eraseStored('teststore', 'cgr.dev')
+    expect([argv(), readFileSync(join(dir, 'stdin'), 'utf8')]).toEqual(['erase\n', 'cgr.dev'])
+    writeFileSync(join(dir, 'docker-credential-teststore'), '#!/bin/sh\necho "store locked" >&2\nexit 1\n')
+    await expect(eraseStored('teststore', 'cgr.dev')).rejects.toThrow(
+      new LoginError('docker-credential-teststore erase cgr.dev failed: store locked'),
+    )
+  })
+
+  it('says when there is no docker CLI', async () => {
+    process.env.PATH = dir
+    rmSync(join(dir, 'docker'))
+    await expect(cliLogin(docker, 'cgr.dev', '_token', SECRET)).rejects.toThrow(/^docker could not be run: /)
+    expect(existsSync(join(dir, 'stdin'))).toBe(false)
+  })
+})
+
+describe('podman auth file', () => {
+  it('follows podman: REGISTRY_AUTH_FILE, DOCKER_CONFIG, XDG_RUNTIME_DIR, root, home', () => {
+    expect(podmanAuthFile({ REGISTRY_AUTH_FILE: '/a.json', DOCKER_CONFIG: '/d' }, 'linux', 1000)).toBe('/a.json')
+    expect(podmanAuthFile({ DOCKER_CONFIG: '/d', XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/d/config.json')
+    expect(podmanAuthFile({ XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/run/user/1000/containers/auth.json')
+    expect(podmanAuthFile({}, 'linux', 0)).toBe('/run/containers/0/auth.json')
+    expect(podmanAuthFile({ HOME: '/Users/me' }, 'darwin', 501)).toBe('/Users/me/.config/containers/auth.json')
+  })
+})

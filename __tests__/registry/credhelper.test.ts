@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { installHelper, needsRefresh, registryHost } from '../../src/registry/credhelper.js'
+
+describe('credential helper logic', () => {
+  it('refreshes with five minutes left, or half the lifetime of a short-lived token', () => {
+    const hour = { token: 't', iat: 0, exp: 3600 }
+    expect(needsRefresh(hour, 3000)).toBe(false)
+    expect(needsRefresh(hour, 3301)).toBe(true)
+    const minute = { token: 't', iat: 0, exp: 60 }
+    expect(needsRefresh(minute, 29)).toBe(false)
+    expect(needsRefresh(minute, 31)).toBe(true)
+    expect(needsRefresh(undefined, 0)).toBe(true)
+  })
+
+  it('reads the registry host from what docker passes', () => {
+    expect(registryHost('cgr.dev')).toBe('cgr.dev')
+    expect(registryHost('https://cgr.dev')).toBe('cgr.dev')
+    expect(registryHost('https://CGR.dev/v2/\n')).toBe('cgr.dev')
+    expect(registryHost('localhost:5000')).toBe('localhost:5000')
+    expect(registryHost('https://index.docker.io/v1/')).toBe('index.docker.io')
+  })
+})
+
+describe('helper executable', () => {
+  const settings = (dir: string) => ({
+    issuer: 'https://issuer.enforce.dev',
+    identity: 'ab/cd',
+    registry: 'cgr.dev',
+    audience: 'issuer.enforce.dev',
+    cacheFile: join(dir, 'token.json'),
+  })
+  const first = { token: 'tok', iat: 1, exp: 2 }
+
+  it('is a shell script running the helper bundle with this Node, and keeps its files 0600', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'helper-')), "it's here")
+    installHelper(dir, '/action/dist/helper/index.js', settings(dir), first, 'linux')
+    const script = join(dir, 'docker-credential-setup-chainctl')
+    expect(readFileSync(script, 'utf8')).toBe(
+      `#!/bin/sh\nexec '${process.execPath}' '/action/dist/helper/index.js' '${dir.replace("'", "'\\''")}/settings.json' "$@"\n`,
+    )
+    expect(statSync(script).mode & 0o777).toBe(0o755)
+    expect(statSync(join(dir, 'token.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, 'settings.json')).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(join(dir, 'token.json'), 'utf8'))).toEqual(first)
+  })
+
+  it('is a .cmd on Windows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'helper-'))
+    installHelper(dir, 'C:\\a\\helper\\index.js', settings(dir), first, 'win32')
+    expect(readFileSync(join(dir, 'docker-credential-setup-chainctl.cmd'), 'utf8')).toBe(
+      `@"${process.execPath}" "C:\\a\\helper\\index.js" "${join(dir, 'settings.json')}" %*\r\n`,
+    )
+  })
+})

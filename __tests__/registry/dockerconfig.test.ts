@@ -1,0 +1,113 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  dockerConfigDir,
+  loadConfig,
+  realFile,
+  registryOnlyConfig,
+  saveConfig,
+  storedEntry,
+  withLock,
+  writeSecretFile,
+} from '../../src/registry/dockerconfig.js'
+import { tempDirs } from '../../test/tempdirs.ts'
+
+const dir = tempDirs('dockercfg-')
+
+describe('docker config files', () => {
+  it('finds the folder docker reads', () => {
+    expect(dockerConfigDir({ DOCKER_CONFIG: '/x', HOME: '/h' })).toBe('/x')
+    expect(dockerConfigDir({ HOME: '/h' })).toBe('/h/.docker')
+  })
+
+  it("writes a config back in the file's own indentation and trailing newline, atomically, with the mode given", () => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, '{\n  "auths": {\n    "ghcr.io": {}\n  }\n}\n', { mode: 0o644 })
+    const loaded = loadConfig(file)
+    loaded.config.credHelpers = { 'cgr.dev': 'x' }
+    saveConfig(file, loaded, 0o600)
+    expect(readFileSync(file, 'utf8')).toBe('{\n  "auths": {\n    "ghcr.io": {}\n  },\n  "credHelpers": {\n    "cgr.dev": "x"\n  }\n}\n')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readdirSync(d)).toEqual(['config.json']) // no temp file left
+    writeSecretFile(file, '{}', 0o640)
+    expect(statSync(file).mode & 0o777).toBe(0o640)
+  })
+
+  it('writes a config on one line on one line, and one with CRLF line ends with CRLF', () => {
+    const file = join(dir(), 'config.json')
+    for (const [text, written] of [
+      ['{"auths":{"ghcr.io":{}}}', '{"auths":{"ghcr.io":{}},"credHelpers":{"cgr.dev":"x"}}'],
+      [
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  }\r\n}\r\n',
+        '{\r\n  "auths": {\r\n    "ghcr.io": {}\r\n  },\r\n  "credHelpers": {\r\n    "cgr.dev": "x"\r\n  }\r\n}\r\n',
+      ],
+    ]) {
+      writeFileSync(file, text)
+      const loaded = loadConfig(file)
+      loaded.config.credHelpers = { 'cgr.dev': 'x' }
+      saveConfig(file, loaded, 0o600)
+      expect(readFileSync(file, 'utf8')).toBe(written)
+    }
+  })
+
+  it('reads a missing config as empty, docker-style, and refuses one it cannot read', () => {
+    expect(loadConfig(join(dir(), 'none.json'))).toEqual({ config: {}, indent: '\t', eol: '\n', newline: '', text: null })
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, '{ not json')
+    expect(() => loadConfig(file)).toThrow(`${file} is not valid JSON; fix or remove it`)
+    writeFileSync(file, '[]')
+    expect(() => loadConfig(file)).toThrow(`${file} is not a JSON object`)
+  })
+
+  it('finds the real file behind symbolic links, as docker does, dangling ones too', () => {
+    const d = dir()
+    mkdirSync(join(d, 'dotfiles'))
+    writeFileSync(join(d, 'dotfiles', 'docker.json'), '{}')
+    symlinkSync('../dotfiles/docker.json', join(d, 'dotfiles', 'link1'))
+    symlinkSync(join(d, 'dotfiles', 'link1'), join(d, 'config.json'))
+    expect(realFile(join(d, 'config.json'))).toBe(join(d, 'dotfiles', 'docker.json'))
+    symlinkSync(join(d, 'elsewhere', 'c.json'), join(d, 'dangling.json'))
+    expect(realFile(join(d, 'dangling.json'))).toBe(join(d, 'elsewhere', 'c.json'))
+    expect(realFile(join(d, 'plain.json'))).toBe(join(d, 'plain.json'))
+    symlinkSync(join(d, 'loop'), join(d, 'loop'))
+    expect(() => realFile(join(d, 'loop'))).toThrow(/too many levels of symbolic links/)
+    expect(lstatSync(join(d, 'config.json')).isSymbolicLink()).toBe(true)
+  })
+
+  it('follows a relative link from the real folder it is in, when that folder is reached through a link', () => {
+    const d = dir()
+    mkdirSync(join(d, 'store', 'docker'), { recursive: true })
+    mkdirSync(join(d, 'store', 'dotfiles'))
+    symlinkSync('../dotfiles/config.json', join(d, 'store', 'docker', 'config.json'))
+    symlinkSync(join(d, 'store', 'docker'), join(d, '.docker'))
+    expect(realFile(join(d, '.docker', 'config.json'))).toBe(join(d, 'store', 'dotfiles', 'config.json'))
+    expect(realFile(join(d, '.docker', 'new', 'config.json'))).toBe(join(d, 'store', 'docker', 'new', 'config.json'))
+  })
+
+  it('reads the credential a CLI stored, nothing else', () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': { auth: 'YTpi' }, 'x.io': {}, 'y.io': { identitytoken: 't' } } }))
+    expect(storedEntry(file, 'cgr.dev')).toEqual({ auth: 'YTpi' })
+    expect(storedEntry(file, 'x.io')).toBeUndefined() // docker's marker for a credential kept in a store
+    expect(storedEntry(file, 'y.io')).toEqual({ identitytoken: 't' })
+    expect(storedEntry(file, 'z.io')).toBeUndefined()
+  })
+
+  it('changes a file under a lock of its own, and takes over a lock left by a killed run', () => {
+    const file = join(dir(), 'config.json')
+    expect(withLock(file, () => existsSync(`${file}.setup-chainctl-lock`))).toBe(true)
+    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
+    mkdirSync(`${file}.setup-chainctl-lock`) // held, and never released
+    const started = Date.now()
+    expect(withLock(file, () => 'changed')).toBe('changed')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
+  })
+
+  it('writes a registry-only .dockerconfigjson', () => {
+    expect(JSON.parse(registryOnlyConfig('cgr.dev', '_token', 'tok'))).toEqual({
+      auths: { 'cgr.dev': { auth: Buffer.from('_token:tok').toString('base64') } },
+    })
+  })
+})

@@ -1,0 +1,158 @@
+// Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
+// it: fetch (resolve the version, then a cache hit or a download, each verified against the
+// release's checksums file: on a shared runner another job can write the tool cache), and keep
+// (cache a download, and put chainctl on PATH).
+import * as core from '@actions/core'
+import * as tc from '@actions/tool-cache'
+import { createHash } from 'node:crypto'
+import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import { basename, dirname, join } from 'node:path'
+import { oneLine } from '../token/errors.js'
+import { jsonObject, send, type RequestOptions } from '../net/http.js'
+import type { ChainctlInputs } from '../inputs.js'
+import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
+import { DEFAULT_POLICY } from '../net/retry.js'
+
+/** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
+const MAX_BINARY_BYTES = 512 * 1024 * 1024
+// Each attempt's deadline covers the whole body: 2 minutes lets 60 MB through a 0.5 MB/s link.
+const BINARY_POLICY = { ...DEFAULT_POLICY, timeoutMs: 120_000, deadlineMs: 300_000 }
+
+export interface Installed {
+  version: string
+  /** Full path of the chainctl executable. */
+  path: string
+  fromCache: boolean
+}
+
+/** A verified cache hit, or a verified download in its own `staging` folder, not cached yet. */
+export interface Fetched extends Installed {
+  /** The tool-cache name (see toolCacheName). */
+  tool: string
+  staging?: string
+}
+
+const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase()
+
+/** GETs `url`, failing on anything but 200 once retries are spent. */
+async function fetchOk(url: string, opts: Partial<RequestOptions>): Promise<Buffer> {
+  const res = await send({ method: 'GET', url }, { service: 'chainctl download', ...opts })
+  if (res.status !== 200) throw new ReleaseError(`Downloading ${url} failed: HTTP ${res.status}`)
+  return res.data
+}
+
+/** Streams `url` into `file` (mode 0700), returning its sha256: tens of MB never sit in memory. */
+async function downloadTo(url: string, file: string, opts: Partial<RequestOptions>): Promise<string> {
+  let sha256 = ''
+  const sink = async (body: NodeJS.ReadableStream) => {
+    const hash = createHash('sha256')
+    const hashing = async function* (source: AsyncIterable<string | Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk)
+        yield chunk
+      }
+    }
+    await pipeline(body, hashing, createWriteStream(file, { mode: 0o700 }))
+    sha256 = hash.digest('hex')
+  }
+  await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES })
+  return sha256
+}
+
+/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
+async function publishedSha256(base: string, file: string, version: string, opts: Partial<RequestOptions>): Promise<string> {
+  const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file)
+  if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
+  return expected
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+/**
+ * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
+ * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ */
+async function verifyCached(dir: string, exe: string, expected: Promise<string>, version: string): Promise<void> {
+  const path = join(dir, exe)
+  const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)])
+  if (actual === want) return
+  rmSync(`${dir}.complete`, { force: true }) // first, so tc.find stops returning it
+  rmSync(dir, { recursive: true, force: true })
+  throw new ReleaseError(
+    `The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
+      'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again',
+  )
+}
+
+async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
+  if (c.version !== 'latest') return c.version
+  const url = `${c.downloadUrl}/latest/metadata.json`
+  const version = versionFromMetadata(jsonObject((await fetchOk(url, opts)).toString()))
+  if (!version) throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`)
+  return version
+}
+
+export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
+  const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
+  const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
+  const version = await resolveVersion(c, opts)
+  const base = `${c.downloadUrl}/${version}`
+  const tool = toolCacheName(c.downloadUrl)
+
+  const cached = tc.find(tool, version, arch())
+  if (cached) {
+    await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version)
+    return { version, path: join(cached, exe), fromCache: true, tool }
+  }
+
+  info(`Downloading chainctl ${version} from ${base}/${file}`)
+  const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
+  try {
+    const path = join(staging, exe)
+    // Either one failing ends the other: a download left running would hold the step for minutes after its error.
+    const both = new AbortController()
+    const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal // the caller's too
+    const ending = <T>(work: Promise<T>) => work.catch((err: unknown) => (both.abort(), Promise.reject(err)))
+    const [actual, expected] = await Promise.all([
+      ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+      ending(publishedSha256(base, file, version, { ...opts, signal })),
+    ])
+    if (actual !== expected) {
+      throw new ReleaseError(
+        `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
+      )
+    }
+    chmodSync(path, 0o755)
+    return { version, path, fromCache: false, tool, staging }
+  } catch (err) {
+    dropChainctl({ staging })
+    throw err
+  }
+}
+
+/**
+ * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
+ * A download the tool cache cannot take is run from its staging folder (path: f.path): another
+ * job caching the same version at once removes the folder this one copies into.
+ */
+export async function keepChainctl(f: Fetched, warn: (line: string) => void = core.warning): Promise<Installed> {
+  const exe = basename(f.path)
+  const dir = !f.staging
+    ? dirname(f.path)
+    : await tc.cacheFile(f.path, exe, f.tool, f.version, arch()).catch((err: Error) => {
+        warn(`Could not cache chainctl ${f.version} (${oneLine(err.message)}); this job runs its verified download`)
+        return dirname(f.path)
+      })
+  core.addPath(dir)
+  return { version: f.version, path: join(dir, exe), fromCache: !f.staging }
+}
+
+/** Removes a download's staging folder. */
+export function dropChainctl(f: Pick<Fetched, 'staging'>): void {
+  if (f.staging) rmSync(f.staging, { recursive: true, force: true })
+}

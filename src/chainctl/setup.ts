@@ -1,0 +1,82 @@
+// chainctl for later steps, alongside the registry login: resolved and downloaded at once, kept
+// (cached, put on PATH) once the registry login succeeded, and logged in as the identity for the
+// API and the apk and libraries hosts as soon as both the identity and the binary are ready.
+// Loaded only when `install` is on, so a plain registry login never pays for it.
+import * as core from '@actions/core'
+import type { Credentials } from '../token/credentials.js'
+import { lastLine, run, type RunOptions } from '../util/exec.js'
+import type { HeldLog } from '../util/heldlog.js'
+import type { ChainctlInputs } from '../inputs.js'
+import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
+import { remember } from '../util/state.js'
+
+export class ChainctlError extends Error {}
+
+export interface Alongside {
+  /** The registry credentials: the identity, once the STS accepted it. */
+  creds: Promise<Credentials>
+  /** The registry login: only once it succeeded is chainctl cached and put on PATH. */
+  login: Promise<unknown>
+  /** Whether the post step logs chainctl out again. */
+  logout: boolean
+  /** Cancels the download and chainctl's logins (the registry login failed). */
+  signal: AbortSignal
+  log: HeldLog
+  timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>
+}
+
+/** chainctl finds the runner's OIDC variables itself: no token on its command line. */
+export async function login(
+  chainctl: Installed,
+  c: ChainctlInputs,
+  identity: string,
+  audience?: string,
+  limits: Pick<RunOptions, 'timeoutMs' | 'signal'> = {},
+): Promise<void> {
+  const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
+  const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
+  const { code, output } = await run(chainctl.path, args, { env, ...limits })
+  if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
+}
+
+/**
+ * The three logins at once: each writes only its own audience's token file (chainctl saves a
+ * token per audience and reads its config without writing it), so nothing needs serializing.
+ */
+async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string, signal: AbortSignal): Promise<void> {
+  const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, { signal }))
+  const results = await Promise.allSettled(logins)
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
+export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
+  const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
+  // The post step removes a download, however this ends: a chainctl login, and the post step's
+  // logout, run it from where it was verified; so does a job whose tool cache could not take it.
+  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
+  const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
+  kept.catch(() => undefined) // awaited below
+  let logsIn = false // whether chainctl logs in (and so runs the download from where it was verified)
+  try {
+    const creds = await a.creds
+    if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
+    logsIn = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
+    if (logsIn) {
+      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+      await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal))
+    }
+    const installed = await kept
+    a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`)
+    if (logsIn) a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`)
+    return installed
+  } catch (err) {
+    // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
+    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+    throw err
+  } finally {
+    // Without a login, a download that was cached is not run from its staging folder again: it goes at once.
+    const drop = () => dropChainctl(fetched)
+    if (!logsIn) await kept.then((k) => k.path !== fetched.path && drop(), drop)
+  }
+}

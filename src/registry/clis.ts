@@ -1,0 +1,57 @@
+// The container CLIs that log in to the registry: docker, and podman (whose auth file buildah
+// and skopeo read too). The secret goes on stdin only.
+import { existsSync, statSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { lastLine, run } from '../util/exec.js'
+
+export const CLIS = ['docker', 'podman'] as const
+export type Cli = (typeof CLIS)[number]
+
+/** Where a CLI logs in: docker's config folder or podman's auth file. */
+export type Target = { cli: 'docker'; dockerConfig: string } | { cli: 'podman'; authfile: string }
+
+export class LoginError extends Error {}
+
+/** Whether `name` is an executable on PATH. */
+export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD').split(';') : ['']
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => exts.some((ext) => existsSync(join(dir, name + ext)) && statSync(join(dir, name + ext)).isFile()))
+}
+
+/**
+ * The auth file podman uses, given explicitly so the post step undoes exactly what main did:
+ * REGISTRY_AUTH_FILE; else $DOCKER_CONFIG/config.json (podman 4 reads it when DOCKER_CONFIG is
+ * set); else ${XDG_RUNTIME_DIR}/containers/auth.json, /run/containers/0/auth.json for root on
+ * Linux, and ~/.config/containers/auth.json elsewhere.
+ */
+export function podmanAuthFile(env: NodeJS.ProcessEnv, platform: string, uid: number): string {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE
+  if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json')
+  if (platform === 'linux' && env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
+  if (platform === 'linux' && uid === 0) return '/run/containers/0/auth.json'
+  return join(env.HOME ?? '', '.config', 'containers', 'auth.json')
+}
+
+function invocation(target: Target, registry: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  if (target.cli === 'podman') return { args: ['login', '--authfile', target.authfile, registry], env: process.env }
+  return { args: ['login', registry], env: { ...process.env, DOCKER_CONFIG: target.dockerConfig } }
+}
+
+/** `timeoutMs`: the CLI's time limit, exec's default unless given. */
+export async function cliLogin(target: Target, registry: string, username: string, secret: string, timeoutMs?: number): Promise<void> {
+  const { args, env } = invocation(target, registry)
+  const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], { input: secret, env, timeoutMs })
+  if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
+}
+
+/**
+ * Erases what `docker login registry` stored in the credential store `helper`, and nothing else:
+ * `docker logout` would also erase the http:// and https:// spellings, which may be a user's own.
+ */
+export async function eraseStored(helper: string, registry: string): Promise<void> {
+  const { code, output } = await run(`docker-credential-${helper}`, ['erase'], { input: registry })
+  if (code !== 0) throw new LoginError(`docker-credential-${helper} erase ${registry} failed: ${lastLine(output)}`)
+}
