@@ -1,4 +1,5 @@
-import { describeStsFailure, explainAuthFailure, oneLine } from '../../src/token/errors.js'
+import { describeStsFailure, explainAuthFailure } from '../../src/token/errors.js'
+import { oneLine } from '../../src/util/text.js'
 
 describe('STS error mapping', () => {
   it('names the gRPC code, the message and a hint', () => {

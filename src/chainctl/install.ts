@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto'
 import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { basename, dirname, join } from 'node:path'
-import { oneLine } from '../token/errors.js'
+import { oneLine } from '../util/text.js'
 import { jsonObject, send, type RequestOptions } from '../net/http.js'
-import type { ChainctlInputs } from '../inputs.js'
+import type { ChainctlOptions } from './options.js'
 import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
 import { DEFAULT_POLICY } from '../net/retry.js'
 
@@ -89,7 +89,7 @@ async function verifyCached(dir: string, exe: string, expected: Promise<string>,
   )
 }
 
-async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>): Promise<string> {
+async function resolveVersion(c: ChainctlOptions, opts: Partial<RequestOptions>): Promise<string> {
   if (c.version !== 'latest') return c.version
   const url = `${c.downloadUrl}/latest/metadata.json`
   const version = versionFromMetadata(jsonObject((await fetchOk(url, opts)).toString()))
@@ -97,7 +97,7 @@ async function resolveVersion(c: ChainctlInputs, opts: Partial<RequestOptions>):
   return version
 }
 
-export async function fetchChainctl(c: ChainctlInputs, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
+export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
   const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
   const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
   const version = await resolveVersion(c, opts)

@@ -1,5 +1,5 @@
 // Pure: why an image cannot be pulled, from what the registry answered, in words a user can act on.
-import { oneLine } from '../token/errors.js'
+import { oneLine } from '../util/text.js'
 import { jsonObject } from '../net/http.js'
 import { organizationOf, type ImageRef } from './reference.js'
 

@@ -1,6 +1,7 @@
 // Turns what the Chainguard STS says on failure into one clear line, and explains auth refusals.
 import type { Claims } from './jwt.js'
 import { jsonObject } from '../net/http.js'
+import { oneLine } from '../util/text.js'
 
 // grpc-gateway maps gRPC codes to HTTP statuses; these are the ones the STS uses.
 const GRPC_CODES: Record<number, string> = {
@@ -20,13 +21,6 @@ const HINTS: Record<number, string> = {
   403: "the identity does not trust this job; its claim match must fit the token's claims (printed above)",
   404: "no such identity in this environment; check the 'identity' and 'environment' inputs",
   429: 'the STS kept rate-limiting; retry the job later',
-}
-
-/** One printable line: no control characters, bounded length. */
-export function oneLine(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  const flat = text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max)}...` : flat
 }
 
 /** The message for a non-200 STS reply, e.g. "HTTP 403 PermissionDenied: no matching identity (hint)". */

@@ -1,7 +1,7 @@
 // Runs a CLI with stdin always given and closed, collecting its output, within a time limit.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { basename } from 'node:path'
-import { oneLine } from '../token/errors.js'
+import { oneLine } from './text.js'
 
 export interface Result {
   code: number
