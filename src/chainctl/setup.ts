@@ -6,9 +6,10 @@ import * as core from '@actions/core'
 import type { Credentials } from '../token/credentials.js'
 import { lastLine, run, type RunOptions } from '../util/exec.js'
 import type { HeldLog } from '../util/heldlog.js'
-import type { ChainctlInputs } from '../inputs.js'
+import type { ChainctlOptions } from './options.js'
 import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
-import { remember } from '../util/state.js'
+import type { ChainctlUndo } from './logout.js'
+import { remember, type RemoveStep } from '../util/state.js'
 
 export class ChainctlError extends Error {}
 
@@ -28,7 +29,7 @@ export interface Alongside {
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
 export async function login(
   chainctl: Installed,
-  c: ChainctlInputs,
+  c: ChainctlOptions,
   identity: string,
   audience?: string,
   limits: Pick<RunOptions, 'timeoutMs' | 'signal'> = {},
@@ -43,18 +44,18 @@ export async function login(
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
  * token per audience and reads its config without writing it), so nothing needs serializing.
  */
-async function loginAll(chainctl: Installed, c: ChainctlInputs, identity: string, signal: AbortSignal): Promise<void> {
+async function loginAll(chainctl: Installed, c: ChainctlOptions, identity: string, signal: AbortSignal): Promise<void> {
   const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, { signal }))
   const results = await Promise.allSettled(logins)
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
 }
 
-export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<Installed> {
+export async function setupChainctl(c: ChainctlOptions, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
   // The post step removes a download, however this ends: a chainctl login, and the post step's
   // logout, run it from where it was verified; so does a job whose tool cache could not take it.
-  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging })
+  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging } satisfies RemoveStep)
   const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
   let logsIn = false // whether chainctl logs in (and so runs the download from where it was verified)
@@ -63,7 +64,7 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
     if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
     logsIn = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
     if (logsIn) {
-      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path } satisfies ChainctlUndo)
       await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal))
     }
     const installed = await kept
@@ -72,7 +73,7 @@ export async function setupChainctl(c: ChainctlInputs, a: Alongside): Promise<In
     return installed
   } catch (err) {
     // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
-    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path })
+    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path } satisfies ChainctlUndo)
     throw err
   } finally {
     // Without a login, a download that was cached is not run from its staging folder again: it goes at once.

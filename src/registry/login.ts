@@ -5,15 +5,27 @@ import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { Credentials } from '../token/credentials.js'
+import type { Credentials, TokenRequest } from '../token/credentials.js'
 import { HELPER_NAME, installHelper } from './credhelper.js'
 import { setEntry } from './configentry.js'
 import { authEntry, loadConfig, realFile, registryOnlyConfig, storedEntry, writeSecretFile } from './dockerconfig.js'
 import { chooseDockerConfig } from './dockerfolder.js'
-import type { Inputs } from '../inputs.js'
 import { decodeClaims } from '../token/jwt.js'
 import { cliLogin, LoginError, onPath, podmanAuthFile, type Cli, type Target } from './clis.js'
-import { remember } from '../util/state.js'
+import { remember, type RemoveStep } from '../util/state.js'
+import type { RegistryUndo } from './undo.js'
+
+/** What the registry login needs to know. */
+export interface LoginOptions extends TokenRequest {
+  /** Whether the post step logs out again. */
+  logout: boolean
+  /** '' (docker's default), 'isolated' (a config of the job's own) or a folder. */
+  dockerConfig: string
+  /** Register a refreshing credential helper instead of storing a token. */
+  credentialHelper: boolean
+  /** Which CLIs log in; `auto`: those of docker and podman found on PATH. */
+  containerCli: { auto: boolean; clis: Cli[] }
+}
 
 export interface RegistryLogin {
   /** How later steps get the credentials: the CLIs logged in, or the credential helper. */
@@ -26,7 +38,7 @@ export interface RegistryLogin {
 function runDir(): string {
   const dir = join(process.env.RUNNER_TEMP || resolve('.'), `setup-chainctl-${randomBytes(6).toString('hex')}`)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  remember({ kind: 'remove', path: dir })
+  remember({ kind: 'remove', path: dir } satisfies RemoveStep)
   return dir
 }
 
@@ -43,7 +55,7 @@ interface Plan {
  * login there serves podman too (no second writer), unless docker keeps it in a credsStore podman
  * cannot read. Returns the plans and the CLIs served that way.
  */
-function plan(inputs: Inputs, dockerDir: string): { plans: Plan[]; served: Cli[] } {
+function plan(inputs: LoginOptions, dockerDir: string): { plans: Plan[]; served: Cli[] } {
   const { auto, clis } = inputs.containerCli
   const found = clis.filter((cli) => !auto || onPath(cli))
   if (found.length === 0)
@@ -102,7 +114,7 @@ async function logIn(p: Plan, registry: string, creds: Credentials, work: string
  * login checks the credentials against the registry for podman too: podman's entry is then the
  * one its login would store, written without starting podman. podman logs in only without docker.
  */
-async function loginClis(inputs: Inputs, creds: Credentials, work: string, dockerDir: string): Promise<string[]> {
+async function loginClis(inputs: LoginOptions, creds: Credentials, work: string, dockerDir: string): Promise<string[]> {
   const { registry, logout } = inputs
   const { plans, served } = plan(inputs, dockerDir)
   const checked = plans.some((p) => p.cli === 'docker')
@@ -110,7 +122,8 @@ async function loginClis(inputs: Inputs, creds: Credentials, work: string, docke
     plans.map(async (p) => (p.cli === 'podman' && checked ? authEntry(creds.username, creds.secret) : logIn(p, registry, creds, work))),
   )
   plans.forEach((p, i) => {
-    if (p.store && logout && results[i].status === 'fulfilled') remember({ kind: 'store-erase', registry, helper: p.store })
+    if (p.store && logout && results[i].status === 'fulfilled')
+      remember({ kind: 'store-erase', registry, helper: p.store } satisfies RegistryUndo)
   })
   const done: string[] = []
   for (const [i, p] of plans.entries()) {
@@ -126,7 +139,7 @@ async function loginClis(inputs: Inputs, creds: Credentials, work: string, docke
     if (result.status === 'rejected') continue
     if (result.value) {
       const undo = setEntry(p.file, 'auths', registry, result.value, logout ? work : undefined)
-      if (undo) remember({ kind: 'entry', what: p.cli, ...undo })
+      if (undo) remember({ kind: 'entry', what: p.cli, ...undo } satisfies RegistryUndo)
     }
     done.push(p.cli)
   }
@@ -137,7 +150,7 @@ async function loginClis(inputs: Inputs, creds: Credentials, work: string, docke
  * Registers the refreshing credential helper for the registry in the docker config. The entry is
  * always undone by the post step, `logout: false` or not: the helper's files go with the job.
  */
-function registerHelper(inputs: Inputs, creds: Credentials, work: string, dockerDir: string, audience: string): string[] {
+function registerHelper(inputs: LoginOptions, creds: Credentials, work: string, dockerDir: string, audience: string): string[] {
   const claims = decodeClaims(creds.secret)
   const settings = {
     issuer: `https://issuer.${inputs.environment}`,
@@ -151,12 +164,12 @@ function registerHelper(inputs: Inputs, creds: Credentials, work: string, docker
   const first = { token: creds.secret, iat: Number(claims.iat ?? Math.floor(Date.now() / 1000)), exp: Number(claims.exp) }
   core.addPath(installHelper(join(work, 'helper'), helperJs, settings, first))
   const undo = setEntry(join(dockerDir, 'config.json'), 'credHelpers', inputs.registry, HELPER_NAME, work)
-  if (undo) remember({ kind: 'entry', what: 'credential helper', ...undo })
+  if (undo) remember({ kind: 'entry', what: 'credential helper', ...undo } satisfies RegistryUndo)
   core.info(`Registered credential helper docker-credential-${HELPER_NAME} for ${inputs.registry}: it renews the token as it expires`)
   return ['credential helper']
 }
 
-export async function loginRegistry(inputs: Inputs, creds: Credentials): Promise<RegistryLogin> {
+export async function loginRegistry(inputs: LoginOptions, creds: Credentials): Promise<RegistryLogin> {
   const work = runDir()
   const helper = inputs.credentialHelper && inputs.auth.kind === 'oidc' ? inputs.auth : undefined
   const dockerDir = chooseDockerConfig(inputs.dockerConfig, inputs.registry, Boolean(helper), work)
