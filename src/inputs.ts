@@ -5,41 +5,13 @@ import { homedir } from 'node:os'
 import { expandHome } from './registry/dockerfolder.js'
 import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './images/reference.js'
 import { CLIS, type Cli } from './registry/clis.js'
+import type { LoginOptions } from './registry/login.js'
+import type { ChainctlOptions } from './chainctl/options.js'
+import type { Auth, TokenRequest } from './token/credentials.js'
 
-export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
-
-/** What to do about chainctl itself. */
-export interface ChainctlInputs {
-  install: boolean
-  /** X.Y.Z or 'latest'. */
-  version: string
-  /** Where releases live: <downloadUrl>/<version>/chainctl_<os>_<arch>. */
-  downloadUrl: string
-  apkHost: string
-  librariesHost: string
-  /** Export HTTP_AUTH for apk tooling. */
-  envAuth: boolean
-  /** chainctl's -v level, 0-5. */
-  verbosity: number
-  /** CHAINCTL_CONFIG for chainctl, '' for its default. */
-  configPath: string
-}
-
-export interface Inputs {
-  auth: Auth
-  chainctl: ChainctlInputs
-  /** Chainguard environment, e.g. enforce.dev: the issuer is https://issuer.<environment>. */
-  environment: string
-  /** Registry host[:port] to log in to; also the audience of the Chainguard token. */
-  registry: string
-  /** Whether the post step logs out again. */
-  logout: boolean
-  /** '' (docker's default), 'isolated' (a config of the job's own) or a folder. */
-  dockerConfig: string
-  /** Register a refreshing credential helper instead of storing a token. */
-  credentialHelper: boolean
-  /** Which CLIs log in; `auto`: those of docker and podman found on PATH. */
-  containerCli: { auto: boolean; clis: Cli[] }
+/** Every input, parsed: each part of the action declares the share it reads. */
+export interface Inputs extends TokenRequest, LoginOptions {
+  chainctl: ChainctlOptions
   jobSummary: boolean
   /** Output the registry token (masked) for tools with their own login. */
   outputToken: boolean
@@ -119,7 +91,7 @@ function downloadUrl(value: string): string {
   return value.replace(/\/+$/, '')
 }
 
-function chainctlInputs(get: (name: string) => string, environment: string, oidc: boolean): ChainctlInputs {
+function chainctlInputs(get: (name: string) => string, environment: string, oidc: boolean): ChainctlOptions {
   const version = get('version') || 'latest'
   if (version !== 'latest' && !/^\d+\.\d+\.\d+$/.test(version)) fail('version', 'must be latest or a version X.Y.Z, like 0.2.50', version)
   const verbosity = get('verbosity') || '0'

@@ -1,10 +1,20 @@
 // Produces the registry credentials: a Chainguard token for the identity, or the given pull token.
 import * as core from '@actions/core'
 import { explainAuthFailure, isAuthFailure } from './errors.js'
-import type { Inputs } from '../inputs.js'
 import { decodeClaims, expiresAt } from './jwt.js'
 import { getIdToken } from './oidc.js'
 import { exchangeToken, StsError } from './sts.js'
+
+export type Auth = { kind: 'oidc'; identity: string; audience: string } | { kind: 'pull-token'; username: string; password: string }
+
+/** What the registry credentials are made from. */
+export interface TokenRequest {
+  auth: Auth
+  /** Chainguard environment, e.g. enforce.dev: the issuer is https://issuer.<environment>. */
+  environment: string
+  /** Registry host[:port] to log in to; also the audience of the Chainguard token. */
+  registry: string
+}
 
 export interface Credentials {
   /** The identity the registry sees. */
@@ -35,7 +45,7 @@ function showClaims(idToken: string, identity: string): void {
   }
 }
 
-export async function getCredentials(inputs: Inputs): Promise<Credentials> {
+export async function getCredentials(inputs: TokenRequest): Promise<Credentials> {
   const { auth } = inputs
   if (auth.kind === 'pull-token') {
     return { identity: auth.username, username: auth.username, secret: auth.password, expiresAt: expiryOf(auth.password) }
