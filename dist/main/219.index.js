@@ -29,8 +29,8 @@ var external_node_fs_ = __webpack_require__(3024);
 var promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./src/token/errors.ts
-var errors = __webpack_require__(4830);
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __webpack_require__(9997);
 // EXTERNAL MODULE: ./src/net/http.ts + 2 modules
 var http = __webpack_require__(3746);
 ;// CONCATENATED MODULE: ./src/chainctl/release.ts
@@ -200,7 +200,7 @@ async function keepChainctl(f, warn = core/* warning */.$e) {
     const dir = !f.staging
         ? (0,external_node_path_.dirname)(f.path)
         : await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch()).catch((err) => {
-            warn(`Could not cache chainctl ${f.version} (${(0,errors/* oneLine */.TN)(err.message)}); this job runs its verified download`);
+            warn(`Could not cache chainctl ${f.version} (${(0,util_text/* oneLine */.T)(err.message)}); this job runs its verified download`);
             return (0,external_node_path_.dirname)(f.path);
         });
     core/* addPath */.fM(dir);

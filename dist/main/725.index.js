@@ -1,8 +1,8 @@
-export const id = 84;
-export const ids = [84];
+export const id = 725;
+export const ids = [725];
 export const modules = {
 
-/***/ 8084:
+/***/ 3725:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -11,18 +11,12 @@ __webpack_require__.d(__webpack_exports__, {
   checkImages: () => (/* binding */ checkImages)
 });
 
-// UNUSED EXPORTS: ImageCheckError, MANIFEST_TYPES, scopeGroups
+// UNUSED EXPORTS: ImageCheckError
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __webpack_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
-// EXTERNAL MODULE: ./src/token/errors.ts
-var errors = __webpack_require__(4830);
+// EXTERNAL MODULE: ./src/util/text.ts
+var util_text = __webpack_require__(9997);
 // EXTERNAL MODULE: ./src/net/http.ts + 2 modules
 var http = __webpack_require__(3746);
 // EXTERNAL MODULE: ./src/images/reference.ts
@@ -45,7 +39,7 @@ function answer(status, body = '') {
     const first = (0,http/* jsonObject */.o$)(body)?.errors?.[0];
     if (typeof first?.code !== 'string')
         return `HTTP ${status}`;
-    return `HTTP ${status} ${(0,errors/* oneLine */.TN)(first.code, 40)}${typeof first.message === 'string' ? `: ${(0,errors/* oneLine */.TN)(first.message, 120)}` : ''}`;
+    return `HTTP ${status} ${(0,util_text/* oneLine */.T)(first.code, 40)}${typeof first.message === 'string' ? `: ${(0,util_text/* oneLine */.T)(first.message, 120)}` : ''}`;
 }
 const retriable = (status) => status === 429 || status >= 500;
 function tokenRefused(who, what) {
@@ -119,11 +113,15 @@ function describeFailures(failed, total, who) {
     return [`${failed.length} of ${total} image(s) cannot be pulled from ${who.registry} as ${who.identity}:`, ...lines].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/images/check.ts
-// Checks, right after the login, that it can pull each image the job names, the way a pull
-// starts: the registry's challenge, a token for the repository's pull scope with the login's own
-// credentials, then HEAD on the manifest. Returns each image's manifest digest.
-
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __webpack_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __webpack_require__(4708);
+;// CONCATENATED MODULE: ./src/images/session.ts
+// One registry as a pull speaks to it: the challenge, a token for the repository's pull scope
+// with the login's own credentials, then HEAD on the manifest.
 
 
 
@@ -141,8 +139,6 @@ const MANIFEST_TYPES = [
 /** distribution's own limit on the size of a manifest. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-class ImageCheckError extends Error {
-}
 /** Ends one image's check with a failure. */
 class Failed extends Error {
     failure;
@@ -172,15 +168,6 @@ function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
     }
     return groups;
 }
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachAtOnce(items, limit, work) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length)
-            await work(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 function failureOf(err) {
     if (err instanceof Failed)
         return err.failure;
@@ -188,16 +175,37 @@ function failureOf(err) {
         return { kind: 'registry unreachable', detail: err.message };
     return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) };
 }
-/** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
-async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+/**
+ * One registry, as a pull speaks to it: its challenge (asked once), tokens for pull scopes (one
+ * per repository, and one shared by a group of repositories where the registry grants it), then
+ * HEAD on each manifest.
+ */
+class RegistrySession {
+    challenge;
+    own = new Map();
+    shared = new Map();
+    groupOf;
+    basic;
+    login;
+    origin;
+    opts;
     // One connection serves an image's requests one after another, and the TLS session is resumed for the next.
-    const agent = new (origin.startsWith('https:') ? external_node_https_.Agent : external_node_http_.Agent)({ keepAlive: true });
-    const request = (method, url, headers, sink, maxBytes) => (0,http/* send */.tN)({ method, url, headers }, { service: login.registry, onRetry, ...opts, sink, maxBytes, agent });
-    const basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
-    // Once per registry: how it wants to be authenticated.
-    let challenge;
-    const fetchChallenge = async () => {
-        const res = await request('GET', `${origin}/v2/`, {});
+    agent;
+    constructor(images, login, origin, opts) {
+        ;
+        [this.login, this.origin, this.opts] = [login, origin, opts];
+        this.agent = new (origin.startsWith('https:') ? external_node_https_.Agent : external_node_http_.Agent)({ keepAlive: true });
+        this.basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
+        this.groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])));
+    }
+    request(method, url, headers, sink, maxBytes) {
+        const { mask: _mask, ...opts } = this.opts;
+        return (0,http/* send */.tN)({ method, url, headers }, { service: this.login.registry, ...opts, sink, maxBytes, agent: this.agent });
+    }
+    /** Once per registry: how it wants to be authenticated. */
+    async fetchChallenge() {
+        const { login, origin } = this;
+        const res = await this.request('GET', `${origin}/v2/`, {});
         if (res.status === 200)
             return { scheme: 'none' };
         const { scheme, params } = parseChallenge(String(res.headers['www-authenticate'] ?? ''));
@@ -208,7 +216,7 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
             return { scheme };
         const realm = URL.parse(params.realm);
         if (!realm) {
-            const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify((0,errors/* oneLine */.TN)(params.realm, 80))}, which is not a URL: not a registry this check can speak to`;
+            const detail = `${login.registry}/v2/ names the token realm ${JSON.stringify((0,util_text/* oneLine */.T)(params.realm, 80))}, which is not a URL: not a registry this check can speak to`;
             throw new Failed({ kind: 'unexpected answer', detail });
         }
         // The login's credentials go to the realm: never in the clear to another host.
@@ -219,62 +227,62 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
             });
         }
         return { scheme, realm, service: params.service };
-    };
-    // A token for the pull scope of each repository named; `image` names the failure.
-    const fetchToken = async (c, repositories, image) => {
+    }
+    /** A token for the pull scope of each repository named; `image` names the failure. */
+    async fetchToken(c, repositories, image) {
         const url = new URL(c.realm);
         if (c.service)
             url.searchParams.set('service', c.service);
         for (const repository of repositories)
             url.searchParams.append('scope', pullScope(repository));
-        const res = await request('GET', url.toString(), { Authorization: basic, Accept: 'application/json' });
+        const res = await this.request('GET', url.toString(), { Authorization: this.basic, Accept: 'application/json' });
         if (res.status !== 200)
-            throw new Failed(tokenFailure(res.status, (0,http/* text */.Qq)(res), image, login));
+            throw new Failed(tokenFailure(res.status, (0,http/* text */.Qq)(res), image, this.login));
         const reply = (0,http/* jsonObject */.o$)((0,http/* text */.Qq)(res));
         const token = reply?.token ?? reply?.access_token;
         if (typeof token !== 'string' || !token)
             throw new Failed({ kind: 'unexpected answer', detail: 'the token endpoint answered HTTP 200 without a token' });
-        mask(token);
+        this.opts.mask(token);
         return { Authorization: `Bearer ${token}` };
-    };
-    // As a pull asks: once per repository, a token for its pull scope.
-    const own = new Map();
-    const ownAuth = async (image) => {
-        const c = await (challenge ??= fetchChallenge());
+    }
+    /** As a pull asks: once per repository, a token for its pull scope. */
+    async ownAuth(image) {
+        const c = await (this.challenge ??= this.fetchChallenge());
         if (c.scheme === 'none')
             return {};
         if (c.scheme === 'basic')
-            return { Authorization: basic };
-        if (!own.has(image.repository))
-            own.set(image.repository, fetchToken(c, [image.repository], image));
-        return own.get(image.repository);
-    };
-    // First, one token for a whole group of repositories (the token spec repeats `scope`), so 20
-    // images cost one token request, not 20. Undefined when there is none to share, or the registry
-    // would not give one for the group (each repository then asks alone); an outage is every image's.
-    const groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])));
-    const shared = new Map();
-    const sharedAuth = async (image) => {
-        const [c, group] = [await (challenge ??= fetchChallenge()), groupOf.get(image.repository) ?? []];
+            return { Authorization: this.basic };
+        if (!this.own.has(image.repository))
+            this.own.set(image.repository, this.fetchToken(c, [image.repository], image));
+        return this.own.get(image.repository);
+    }
+    /**
+     * First, one token for a whole group of repositories (the token spec repeats `scope`), so 20
+     * images cost one token request, not 20. Undefined when there is none to share, or the registry
+     * would not give one for the group (each repository then asks alone); an outage is every image's.
+     */
+    async sharedAuth(image) {
+        const [c, group] = [await (this.challenge ??= this.fetchChallenge()), this.groupOf.get(image.repository) ?? []];
         if (c.scheme !== 'bearer' || group.length < 2)
             return undefined;
-        if (!shared.has(group)) {
-            const granted = fetchToken(c, group, image).catch((err) => {
+        if (!this.shared.has(group)) {
+            const granted = this.fetchToken(c, group, image).catch((err) => {
                 if (failureOf(err).kind === 'registry unreachable')
                     throw err;
                 return undefined;
             });
-            shared.set(group, granted);
+            this.shared.set(group, granted);
         }
-        return shared.get(group);
-    };
-    // A 404's two causes: the tag list answers for the repository.
-    const repositoryKnown = async (image, headers) => {
-        const res = await request('GET', `${origin}/v2/${image.repository}/tags/list?n=1`, headers);
+        return this.shared.get(group);
+    }
+    /** A 404's two causes: the tag list answers for the repository. */
+    async repositoryKnown(image, headers) {
+        const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers);
         return res.status === 200 ? true : res.status === 404 ? false : undefined;
-    };
-    // Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes.
-    const hashManifest = async (url, headers) => {
+    }
+    /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
+    async hashManifest(url, headers) {
+        const { registry } = this.login;
         let digest;
         const hashing = async (body) => {
             const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -282,44 +290,67 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
                 hash.update(chunk);
             digest = `sha256:${hash.digest('hex')}`;
         };
-        const res = await request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
+        const res = await this.request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
             if (!(err instanceof http/* BodyTooLargeError */.Au))
                 throw err;
             throw new Failed({
                 kind: 'unexpected answer',
-                detail: `${login.registry} answered a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB after a HEAD without Docker-Content-Digest`,
+                detail: `${registry} answered a manifest larger than ${MAX_MANIFEST_BYTES >> 20} MiB after a HEAD without Docker-Content-Digest`,
             });
         });
         if (digest)
             return digest;
         throw new Failed({
             kind: 'unexpected answer',
-            detail: `${login.registry} answered HTTP ${res.status} to a GET after a HEAD without Docker-Content-Digest`,
+            detail: `${registry} answered HTTP ${res.status} to a GET after a HEAD without Docker-Content-Digest`,
         });
-    };
-    const digestOf = async (image) => {
-        const url = `${origin}/v2/${image.repository}/manifests/${(0,reference/* manifestRef */.rx)(image)}`;
-        const sharing = await sharedAuth(image);
-        let headers = { ...(sharing ?? (await ownAuth(image))), Accept: MANIFEST_TYPES };
-        let res = await request('HEAD', url, headers);
+    }
+    /** The image's manifest digest, as a pull would resolve it; throws Failed when it cannot be pulled. */
+    async digestOf(image) {
+        const url = `${this.origin}/v2/${image.repository}/manifests/${(0,reference/* manifestRef */.rx)(image)}`;
+        const sharing = await this.sharedAuth(image);
+        let headers = { ...(sharing ?? (await this.ownAuth(image))), Accept: MANIFEST_TYPES };
+        let res = await this.request('HEAD', url, headers);
         // Any other answer to the shared token (it may not open this repository, a registry may hide
         // one it does not open as 404, a server may refuse so long a header) is asked again with the
         // repository's own, as a pull of it would: the shared token never decides a failure.
         if (sharing && res.status >= 400 && res.status < 500) {
-            headers = { ...(await ownAuth(image)), Accept: MANIFEST_TYPES };
-            res = await request('HEAD', url, headers);
+            headers = { ...(await this.ownAuth(image)), Accept: MANIFEST_TYPES };
+            res = await this.request('HEAD', url, headers);
         }
         if (res.status !== 200) {
-            const known = res.status === 404 ? await repositoryKnown(image, headers) : undefined;
-            throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, login));
+            const known = res.status === 404 ? await this.repositoryKnown(image, headers) : undefined;
+            throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, this.login));
         }
         const header = String(res.headers['docker-content-digest'] ?? '');
-        const digest = DIGEST.test(header) ? header : await hashManifest(url, headers);
+        const digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers);
         if (image.digest && digest !== image.digest) {
-            throw new Failed({ kind: 'unexpected answer', detail: `${login.registry} served manifest ${digest} for ${image.digest}` });
+            throw new Failed({ kind: 'unexpected answer', detail: `${this.login.registry} served manifest ${digest} for ${image.digest}` });
         }
         return digest;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/images/check.ts
+// Checks, right after the login, that it can pull each image the job names, the way a pull
+// starts (see session.ts), all at once within a limit. Returns each image's manifest digest.
+
+
+
+class ImageCheckError extends Error {
+}
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachAtOnce(items, limit, work) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await work(items[next++]);
     };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+/** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
+async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+    const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask });
     core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
     const digests = new Map();
     const failed = new Map();
@@ -330,7 +361,7 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         if (outage)
             return void failed.set(image, { kind: outage.kind, detail: `not checked: ${outage.detail}` });
         try {
-            digests.set(image, await digestOf(image));
+            digests.set(image, await registry.digestOf(image));
         }
         catch (err) {
             const failure = failureOf(err);
@@ -338,7 +369,7 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
             if (failure.kind === 'registry unreachable')
                 outage ??= failure;
         }
-    }).finally(() => agent.destroy());
+    }).finally(() => registry.agent.destroy());
     if (failed.size > 0) {
         const inOrder = images.filter((i) => failed.has(i)).map((i) => [i, failed.get(i)]);
         throw new ImageCheckError(describeFailures(inOrder, images.length, login));
