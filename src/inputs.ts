@@ -1,8 +1,8 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { expandHome } from './registry/dockerfolder.js'
+import { homeDir } from './util/home.js'
 import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './images/reference.js'
 import { CLIS, type Cli } from './registry/clis.js'
 import type { LoginOptions } from './registry/login.js'
@@ -179,7 +179,7 @@ export function readInputs(): Inputs {
   const password = core.getInput('password')
   if (password) core.setSecret(password)
   const inputs = parseInputs((name) => core.getInput(name))
-  const folder = expandHome(inputs.dockerConfig, process.env.HOME || homedir())
+  const folder = expandHome(inputs.dockerConfig, () => homeDir())
   if (folder && folder !== 'isolated' && statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
     fail('docker-config', "must be empty, 'isolated' or a folder path, not a file", inputs.dockerConfig)
   return inputs

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   dockerConfigDir,
@@ -7,7 +7,6 @@ import {
   registryOnlyConfig,
   saveConfig,
   storedEntry,
-  withLock,
   writeSecretFile,
 } from '../../src/registry/dockerconfig.js'
 import { tempDirs } from '../../test/tempdirs.ts'
@@ -92,17 +91,6 @@ describe('docker config files', () => {
     expect(storedEntry(file, 'x.io')).toBeUndefined() // docker's marker for a credential kept in a store
     expect(storedEntry(file, 'y.io')).toEqual({ identitytoken: 't' })
     expect(storedEntry(file, 'z.io')).toBeUndefined()
-  })
-
-  it('changes a file under a lock of its own, and takes over a lock left by a killed run', () => {
-    const file = join(dir(), 'config.json')
-    expect(withLock(file, () => existsSync(`${file}.setup-chainctl-lock`))).toBe(true)
-    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
-    mkdirSync(`${file}.setup-chainctl-lock`) // held, and never released
-    const started = Date.now()
-    expect(withLock(file, () => 'changed')).toBe('changed')
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
-    expect(existsSync(`${file}.setup-chainctl-lock`)).toBe(false)
   })
 
   it('writes a registry-only .dockerconfigjson', () => {

@@ -249,7 +249,7 @@ async function setupChainctl(c, a) {
     // The post step removes a download, however this ends: a chainctl login, and the post step's
     // logout, run it from where it was verified; so does a job whose tool cache could not take it.
     if (fetched.staging)
-        (0,state/* remember */.k)({ kind: 'remove', path: fetched.staging });
+        (0,state/* remember */.kY)({ kind: 'remove', path: fetched.staging });
     const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
     let logsIn = false; // whether chainctl logs in (and so runs the download from where it was verified)
@@ -260,7 +260,7 @@ async function setupChainctl(c, a) {
         logsIn = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
         if (logsIn) {
             if (a.logout)
-                (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+                (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path });
             await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
         }
         const installed = await kept;
@@ -272,7 +272,7 @@ async function setupChainctl(c, a) {
     catch (err) {
         // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
         if (logsIn && !a.logout)
-            (0,state/* remember */.k)({ kind: 'chainctl-logout', chainctl: fetched.path });
+            (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path });
         throw err;
     }
     finally {

@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { lastLine, run } from '../util/exec.js'
+import { homeDir } from '../util/home.js'
 
 export const CLIS = ['docker', 'podman'] as const
 export type Cli = (typeof CLIS)[number]
@@ -25,14 +26,14 @@ export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): bool
  * The auth file podman uses, given explicitly so the post step undoes exactly what main did:
  * REGISTRY_AUTH_FILE; else $DOCKER_CONFIG/config.json (podman 4 reads it when DOCKER_CONFIG is
  * set); else ${XDG_RUNTIME_DIR}/containers/auth.json, /run/containers/0/auth.json for root on
- * Linux, and ~/.config/containers/auth.json elsewhere.
+ * Linux, and ~/.config/containers/auth.json elsewhere (%USERPROFILE% on Windows: never relative).
  */
 export function podmanAuthFile(env: NodeJS.ProcessEnv, platform: string, uid: number): string {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json')
   if (platform === 'linux' && env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
   if (platform === 'linux' && uid === 0) return '/run/containers/0/auth.json'
-  return join(env.HOME ?? '', '.config', 'containers', 'auth.json')
+  return join(homeDir(env, platform), '.config', 'containers', 'auth.json')
 }
 
 function invocation(target: Target, registry: string): { args: string[]; env: NodeJS.ProcessEnv } {

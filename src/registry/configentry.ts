@@ -1,49 +1,42 @@
 // One entry of a docker config (or podman auth file), set by the main step and undone by the post
 // step in exactly the file it was set in: every other key stays as it was, the entry that was
 // there before comes back, and a login made since is left alone.
+//
+// Several jobs may use one file. Who set what is kept in an index beside the file (never in the
+// file: docker drops fields it does not know whenever it rewrites it), edited under the file's
+// lock and keyed by the file's real path (a copy of the folder, index and all, is not the file).
+// Nothing read from the config or the index is ever used as a path to write or read.
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import {
-  loadConfig,
-  parseConfig,
-  realFile,
-  saveConfig,
-  section,
-  withLock,
-  writeSecretFile,
-  type DockerConfig,
-  type Section,
-} from './dockerconfig.js'
+import { withLock } from '../util/lock.js'
+import { loadConfig, parseConfig, realFile, saveConfig, section, writeSecretFile, type DockerConfig, type Section } from './dockerconfig.js'
 
-/**
- * Marks an `auths` entry as set by a run of this action that will undo it. Its value is that run's
- * kept file, which exists until the run has undone the entry: so another run knows whether
- * putting that entry back serves a job still running, or would leave an ended job's credential
- * behind. Docker, podman and the tools reading their files ignore fields they do not know (and
- * drop them when they rewrite the file: the runs on one entry also link their kept files).
- */
-const MARK = 'setup-chainctl'
-
-/** What a run keeps (0600, in its own folder) to undo its entry. */
-interface Kept {
-  /** The entry there before, possibly another run's. */
-  previous?: unknown
-  /** The entry there before any run of this action that has not yet undone its own. */
-  original?: unknown
-  /** The file then: the last run to undo its entry puts it back byte for byte when nothing else changed. */
-  found?: Found
-  /** The kept file of the run that set its entry over this one, while that run has yet to undo it. */
-  next?: string
+/** A run of this action that set an entry and has yet to undo it. */
+interface Run {
+  id: string
+  /** The run's own folder: the run is alive while it exists (only checked for existence). */
+  folder: string
+  /** Fingerprint of the entry it set. */
+  wrote: string
+  /** That entry, to put back when a run that set its entry over this one ends first. */
+  entry: unknown
 }
 
-interface Found {
-  /** null: there was no file. */
-  text: string | null
-  mode?: number
-  /** The first folder a run made for it. */
-  madeDir?: string
+interface KeyRecord {
+  /** The entry there before any run still on record set its own: null for none. */
+  original: { value: unknown } | null
+  /** Oldest first. */
+  runs: Run[]
+}
+
+interface Index {
+  /** The real path of the file this index is about. */
+  file: string
+  /** The file when the first run on record found it: put back byte for byte when nothing else changed. */
+  found: { text: string | null; mode?: number; madeDir?: string }
+  keys: Record<string, KeyRecord>
 }
 
 /** What it takes to undo one setEntry: saved by the main step for the post step (no secret in it). */
@@ -52,178 +45,144 @@ export interface EntryUndo {
   file: string
   section: Section
   key: string
-  /** Fingerprint of the entry written, to know it when a rewrite dropped its mark. */
+  /** This run's record in the index. */
+  id: string
+  /** Fingerprint of the entry written. */
   wrote: string
-  /** The 0600 file holding the entries there before (Kept). */
-  kept: string
   /** There was an entry before. */
   hadEntry: boolean
-  /** The file's mode before; unset when the action created the file. */
-  mode?: number
-  /** The section did not exist before. */
-  sectionAdded: boolean
-  /** The first folder the action created for the file. */
-  madeDir?: string
 }
 
-/** The entry's credential, whatever else a rewrite (docker drops unknown fields) dropped or reordered. */
-function fingerprint(entry: unknown): string {
-  const plain =
-    typeof entry === 'object' && entry !== null
-      ? Object.entries(entry)
-          .filter(([k]) => k !== MARK)
-          .sort()
-      : entry
+/** The entry's credential, whatever order a rewrite put its fields in. */
+export function fingerprint(entry: unknown): string {
+  const plain = typeof entry === 'object' && entry !== null ? Object.entries(entry).sort() : entry
   return createHash('sha256').update(JSON.stringify(plain)).digest('hex')
 }
 
-function readJson(file: string): unknown {
+const indexPath = (file: string) => `${file}.setup-chainctl.json`
+const recordKey = (name: Section, key: string) => `${name}/${key}`
+// Only a folder of the kind privateDir makes counts; a run whose folder is gone ended (or was killed).
+const alive = (r: Run) => /[\\/]setup-chainctl-[A-Za-z0-9]{6}$/.test(r.folder) && existsSync(r.folder)
+
+/** The index of `file`; a fresh one when there is none, or it is about another file (a copy). */
+function readIndex(file: string, found: Index['found']): Index {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'))
+    const index = JSON.parse(readFileSync(indexPath(file), 'utf8')) as Index
+    if (index.file === file && typeof index.keys === 'object' && typeof index.found === 'object' && index.found && index.keys) return index
   } catch {
-    return undefined
+    // none, or unreadable: start again
   }
+  return { file, found, keys: {} }
 }
 
-/** The kept file of the run that set `entry`, if a run of this action did. */
-const keptBy = (entry: unknown) =>
-  typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>)[MARK] === 'string'
-    ? ((entry as Record<string, unknown>)[MARK] as string)
-    : undefined
-
-/** Whether the run keeping `kept` has yet to undo its entry. */
-const alive = (kept: string | undefined): kept is string => kept !== undefined && existsSync(kept)
-
-/**
- * Changes the kept file of another run that has yet to undo its entry (under the config's lock).
- * Its folder is never made again: a run that ended meanwhile has nothing to be told.
- */
-function amend(kept: string | undefined, change: Partial<Kept>): void {
-  const was = alive(kept) ? (readJson(kept) as Kept | undefined) : undefined
-  if (!kept || !was) return
-  const temp = `${kept}.${process.pid}.tmp`
-  try {
-    writeFileSync(temp, JSON.stringify({ ...was, ...change }), { mode: 0o600 })
-    renameSync(temp, kept)
-  } catch {
-    rmSync(temp, { force: true })
-  }
+function writeIndex(index: Index): void {
+  if (Object.keys(index.keys).length === 0) rmSync(indexPath(index.file), { force: true })
+  else writeSecretFile(indexPath(index.file), JSON.stringify(index))
 }
 
 /**
  * Sets `file`'s `section[key]` to `value`, keeping everything else, and returns how to undo it.
- * What the undo needs is kept in `keepDir`; without one the entry is set for good.
+ * With `runDir` (this run's own folder) the run is put on record; without, the entry is set for good.
  */
-export function setEntry(file: string, name: Section, key: string, value: unknown, keepDir?: string): EntryUndo | undefined {
+export function setEntry(file: string, name: Section, key: string, value: unknown, runDir?: string): EntryUndo | undefined {
   const real = realFile(file)
   const madeDir = mkdirSync(dirname(real), { recursive: true, mode: 0o700 })
   return withLock(real, () => {
     const loaded = loadConfig(real)
     const entries = section(loaded.config, name, real)
-    const mode = existsSync(real) ? statSync(real).mode & 0o777 : undefined
-    let written = value
     let undo: EntryUndo | undefined
-    if (keepDir) {
-      const previous = entries?.[key]
-      const other = keptBy(previous)
-      const before = other ? (readJson(other) as Kept | undefined) : undefined
-      const original = other ? before?.original : previous
-      const found = other ? before?.found : { text: loaded.text, mode, madeDir }
-      const kept = join(keepDir, `entry-${randomBytes(6).toString('hex')}.json`)
-      writeSecretFile(kept, JSON.stringify({ previous, original, found } satisfies Kept))
-      amend(other, { next: kept })
-      undo = {
-        file: real,
-        section: name,
-        key,
-        wrote: fingerprint(value),
-        kept,
-        hadEntry: previous !== undefined,
-        mode,
-        sectionAdded: !entries,
-        madeDir,
-      }
-      if (typeof value === 'object') written = { ...value, [MARK]: kept }
+    if (runDir) {
+      const mode = existsSync(real) ? statSync(real).mode & 0o777 : undefined
+      const index = readIndex(real, { text: loaded.text, mode, madeDir })
+      index.found.madeDir ??= madeDir
+      const rec = index.keys[recordKey(name, key)] ?? { original: null, runs: [] }
+      const current = entries?.[key]
+      // An entry no run on record set (dead ones included) is the user's: it is what comes back.
+      if (!rec.runs.some((r) => r.wrote === fingerprint(current))) rec.original = current === undefined ? null : { value: current }
+      const run: Run = { id: randomBytes(8).toString('hex'), folder: runDir, wrote: fingerprint(value), entry: value }
+      rec.runs = [...rec.runs.filter(alive), run]
+      index.keys[recordKey(name, key)] = rec
+      writeIndex(index)
+      undo = { file: real, section: name, key, id: run.id, wrote: run.wrote, hadEntry: current !== undefined }
     }
-    loaded.config[name] = { ...entries, [key]: written }
+    loaded.config[name] = { ...entries, [key]: value }
     saveConfig(real, loaded, 0o600)
     return undo
   })
 }
 
 /**
- * 'removed' / 'restored': the entry set is gone, or the one before it is back. 'replaced': a login
- * made since replaced it and is left alone. 'gone': it was already gone. 'lost': removed, but the
- * kept entry from before could not be read back.
+ * 'removed' / 'restored': the entry set is gone, or the one before it is back (the user's, or a
+ * run's still going). 'replaced': a login made since holds the entry and is left alone. 'gone': it
+ * was already gone. 'lost': removed, but the entry from before is not on record.
  */
 export type Restored = 'removed' | 'restored' | 'replaced' | 'gone' | 'lost'
 
-/**
- * Undoes a setEntry unless a login made since replaced the entry: puts back the entry there
- * before (another run's only while that run has yet to undo it), else removes it, and the
- * section, file and folders the action added.
- */
+/** Undoes a setEntry unless a login made since holds the entry; the last run on record puts the file back as found. */
 export function restoreEntry(u: EntryUndo): Restored {
-  if (!existsSync(u.file)) {
-    rmSync(u.kept, { force: true })
-    return 'gone'
-  }
-  let madeDir = u.madeDir
+  if (!existsSync(u.file) && !existsSync(indexPath(u.file))) return 'gone'
+  let madeDir: string | undefined
   const outcome = withLock(u.file, () => {
-    const kept = readJson(u.kept) as Kept | undefined
-    madeDir = kept?.found?.madeDir ?? u.madeDir
-    try {
-      return restore(u, kept)
-    } finally {
-      rmSync(u.kept, { force: true }) // from now on, no other run puts this entry back
-    }
+    const index = readIndex(u.file, { text: null })
+    const rec = index.keys[recordKey(u.section, u.key)]
+    const me = rec?.runs.find((r) => r.id === u.id)
+    if (!rec || !me) return offRecord(u)
+    const dead = rec.runs.filter((r) => r !== me && !alive(r))
+    const others = rec.runs.filter((r) => r !== me && alive(r))
+    const top = rec.runs.filter((r) => r === me || alive(r)).at(-1) === me
+    rec.runs = others
+    if (others.length === 0) delete index.keys[recordKey(u.section, u.key)]
+    const last = Object.keys(index.keys).length === 0
+    if (last) madeDir = index.found.madeDir
+    const loaded = loadConfig(u.file)
+    const entries = section(loaded.config, u.section, u.file) ?? {}
+    const current = entries[u.key]
+    writeIndex(index)
+    // A run that set its entry over this one's is still going: the entry is its (or a later login's).
+    if (!top) return 'replaced'
+    // This run's entry, or one an ended run left: else a login made since, left alone.
+    const ours = current !== undefined && [me, ...dead].some((r) => r.wrote === fingerprint(current))
+    if (current !== undefined && !ours) return 'replaced'
+    const below = others.at(-1)
+    const back = below ? { value: below.entry } : rec.original
+    if (current === undefined && !back) return 'gone'
+    if (back) entries[u.key] = back.value
+    else delete entries[u.key]
+    loaded.config[u.section] = entries
+    save(u.file, loaded, last ? index.found : undefined)
+    return back ? 'restored' : 'removed'
   })
   if (madeDir && !existsSync(u.file)) removeEmptyFolders(dirname(u.file), madeDir)
   return outcome
 }
 
-function restore(u: EntryUndo, kept: Kept | undefined): Restored {
+/** No record of this run (the index was removed): its own credential still never stays. */
+function offRecord(u: EntryUndo): Restored {
   const loaded = loadConfig(u.file)
-  const entries = section(loaded.config, u.section, u.file) ?? {}
-  const current = entries[u.key]
-  const before = keptBy(kept?.previous)
-  const after = alive(kept?.next) ? kept.next : undefined
-  // Leave the chain of runs on this entry: the run after this one now follows the one before.
-  amend(after, { previous: kept?.previous })
-  amend(before, { next: after })
-  // A run that set its entry over this one's has yet to undo it: the entry is its (or a later login's), mark or no mark.
-  if (after) return 'replaced'
-  // The last run of this action on the file to undo its entry: the file goes back to how it was found.
-  const last = !alive(before)
-  const back = last ? kept?.original : kept?.previous
-  // Ours: by the mark when it is there (two runs may hold the same credential), else by the credential.
-  const ours = current !== undefined && (keptBy(current) ? keptBy(current) === u.kept : fingerprint(current) === u.wrote)
-  if (current !== undefined && !ours) {
-    return back !== undefined && fingerprint(current) === fingerprint(back) ? 'restored' : 'replaced'
-  }
-  const lost = u.hadEntry && !kept
-  if (current === undefined && back === undefined) return lost ? 'lost' : 'gone'
-  if (back !== undefined) entries[u.key] = back
-  else delete entries[u.key]
-  loaded.config[u.section] = entries
-  if (u.sectionAdded && Object.keys(entries).length === 0) delete loaded.config[u.section]
-  const found = last ? kept?.found : undefined
-  if (found && asFound(loaded.config, u.section, found.text, u.file)) {
-    if (found.text === null) rmSync(u.file)
-    else writeSecretFile(u.file, found.text, found.mode ?? 0o600)
-  } else if (u.mode === undefined && Object.keys(loaded.config).length === 0) {
-    rmSync(u.file) // the action made it
-  } else {
-    saveConfig(u.file, loaded, u.mode ?? 0o600)
-  }
-  return back !== undefined ? 'restored' : lost ? 'lost' : 'removed'
+  const entries = section(loaded.config, u.section, u.file)
+  const current = entries?.[u.key]
+  if (current === undefined) return 'gone'
+  if (fingerprint(current) !== u.wrote) return 'replaced'
+  delete entries![u.key]
+  saveConfig(u.file, loaded, statSync(u.file).mode & 0o777)
+  return u.hadEntry ? 'lost' : 'removed'
 }
 
-/** Whether `config` is what the file held when found (an empty section it did not have aside). */
-function asFound(config: DockerConfig, name: Section, text: string | null, file: string): boolean {
+/** Writes the config back: as found, byte for byte, when the last run leaves it as it was. */
+function save(file: string, loaded: ReturnType<typeof loadConfig>, found: Index['found'] | undefined): void {
+  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600
+  if (found && asFound(loaded.config, found.text, file)) {
+    if (found.text === null) rmSync(file, { force: true })
+    else writeSecretFile(file, found.text, found.mode ?? mode)
+  } else saveConfig(file, loaded, mode)
+}
+
+/** Whether `config` is what the file held when found (empty sections it did not have aside). */
+function asFound(config: DockerConfig, text: string | null, file: string): boolean {
   const found = text === null ? {} : parseConfig(text, file)
   const now = { ...config }
-  if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
+  for (const name of ['auths', 'credHelpers'])
+    if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
   return isDeepStrictEqual(now, found)
 }
 
@@ -234,5 +193,5 @@ function removeEmptyFolders(dir: string, top: string): void {
   } catch {
     return
   }
-  if (dir !== top && dir.length > top.length) removeEmptyFolders(dirname(dir), top)
+  if (dir !== top && dir.length > top.length && basename(dir)) removeEmptyFolders(dirname(dir), top)
 }

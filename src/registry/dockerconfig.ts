@@ -1,10 +1,11 @@
 // Docker config files (and podman's auth files, the same format): where they are, reading them,
 // and writing them back in their own indentation and line ends (so unrelated entries of a
 // docker-written config stay byte-for-byte) through symbolic links to the real file as docker
-// does, atomically (temp file + rename beside the real file).
+// does, atomically (temp file + rename beside the real file), keeping owner, mode and Go's escapes.
 import { randomBytes } from 'node:crypto'
 import {
   chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -13,10 +14,11 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
-import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { homeDir } from '../util/home.js'
 
 export type DockerConfig = Record<string, unknown> & {
   credHelpers?: Record<string, unknown>
@@ -27,9 +29,9 @@ export type Section = 'auths' | 'credHelpers'
 
 export class DockerConfigError extends Error {}
 
-/** The folder docker reads: $DOCKER_CONFIG, else ~/.docker. */
+/** The folder docker reads: $DOCKER_CONFIG, else ~/.docker (%USERPROFILE%\\.docker on Windows). */
 export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
+  return env.DOCKER_CONFIG || join(homeDir(env), '.docker')
 }
 
 /** The file a path finally names, through symbolic links; a dangling link names its target. */
@@ -95,13 +97,21 @@ export function loadConfig(file: string): Loaded {
   return { config, indent, eol, newline: text.endsWith('\n') ? eol : '', text }
 }
 
-/** Writes `text` to `file` atomically with `mode` (0600 unless told). */
+/**
+ * Writes `text` to `file` atomically with `mode` (0600 unless told). Run as root, the file keeps
+ * its owner (a new one takes its folder's), as docker keeps it: a runner running as root never
+ * takes a user's config from that user.
+ */
 export function writeSecretFile(file: string, text: string, mode = 0o600): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
     writeFileSync(temp, text, { mode })
     chmodSync(temp, mode) // whatever the umask
+    if (process.getuid?.() === 0) {
+      const owner = statSync(file, { throwIfNoEntry: false }) ?? statSync(dirname(file))
+      chownSync(temp, owner.uid, owner.gid)
+    }
     renameSync(temp, file)
   } catch (err) {
     rmSync(temp, { force: true })
@@ -109,31 +119,14 @@ export function writeSecretFile(file: string, text: string, mode = 0o600): void 
   }
 }
 
-/**
- * Runs `change` holding a lock beside `file` (a folder, made atomically), so that runs of this
- * action on one machine never read, change and write back the same file at once. A lock held
- * longer than two seconds (by a run that was killed) is taken over.
- */
-export function withLock<T>(file: string, change: () => T): T {
-  const lock = `${file}.setup-chainctl-lock`
-  for (const started = Date.now(); ;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() - started > 2000) break
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
-    }
-  }
-  try {
-    return change()
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-}
+/** Go's JSON writer (docker's) escapes <, > and &: a file written that way keeps its escapes. */
+const GO_ESCAPES = /\\u00(3c|3e|26)/i
+const goEscape = (json: string) => json.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)
 
-export const saveConfig = (file: string, { config, indent, eol, newline }: Loaded, mode: number) =>
-  writeSecretFile(file, JSON.stringify(config, null, indent).replace(/\n/g, eol) + newline, mode)
+export function saveConfig(file: string, { config, indent, eol, newline, text }: Loaded, mode: number): void {
+  const json = JSON.stringify(config, null, indent).replace(/\n/g, eol) + newline
+  writeSecretFile(file, text && GO_ESCAPES.test(text) ? goEscape(json) : json, mode)
+}
 
 /** One section of a config, checked to be an object. */
 export function section(config: DockerConfig, name: Section, file: string): Record<string, unknown> | undefined {

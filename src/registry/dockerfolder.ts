@@ -2,14 +2,15 @@
 // config of the job's own under RUNNER_TEMP that behaves as the user's except for credentials.
 import * as core from '@actions/core'
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { homeDir } from '../util/home.js'
 import { registryHost } from './credhelper.js'
-import { dockerConfigDir, loadConfig, section, writeSecretFile } from './dockerconfig.js'
+import { DockerConfigError, dockerConfigDir, loadConfig, realFile, section, writeSecretFile } from './dockerconfig.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
-export function expandHome(path: string, home: string): string {
-  return /^~(?=$|[\\/])/.test(path) ? join(home, path.slice(1)) : path
+export function expandHome(path: string, home: string | (() => string)): string {
+  if (!/^~(?=$|[\\/])/.test(path)) return path
+  return join(typeof home === 'string' ? home : home(), path.slice(1))
 }
 
 export function isInside(dir: string, parent: string): boolean {
@@ -59,29 +60,52 @@ function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * A shared config whose logins go to a credential store: every job of the user on the machine
+ * shares the store, so one job's logout would erase another's login. Refused before any write.
+ */
+function refuseSharedStore(dir: string, registry: string): void {
+  const file = join(dir, 'config.json')
+  const { config } = loadConfig(file)
+  const store = section(config, 'credHelpers', file)?.[registry] || config.credsStore
+  if (typeof store === 'string' && store)
+    throw new DockerConfigError(
+      `docker-config ${dir} keeps logins in the credential store "${store}", which every job on this machine shares: one job's logout would erase the others'. Use docker-config: isolated (the default on self-hosted runners) or a folder without credsStore.`,
+    )
+}
+
+/**
  * Picks the docker config folder for `docker-config`, exporting DOCKER_CONFIG when it is not
- * docker's default. A config of the job's own (isolated) is made from the user's. A credential
- * helper goes only into a config of the job's own: registered in a folder other jobs may use,
- * they would find an entry naming a helper they do not have, and one job's post step would take
- * it from another still running.
+ * docker's default. Unset, that is docker's default on a GitHub-hosted runner (one job per
+ * machine), and a config of the job's own on any other (jobs may share the user's files). A config
+ * of the job's own (isolated) is made from the user's. A credential helper goes only into a
+ * config of the job's own: registered in a folder other jobs may use, they would find an entry
+ * naming a helper they do not have, and one job's post step would take it from another still
+ * running. Paths are compared as real paths: a link under RUNNER_TEMP to ~/.docker is shared.
  */
 export function chooseDockerConfig(setting: string, registry: string, credentialHelper: boolean, work: string, env = process.env): string {
-  const named = expandHome(setting, env.HOME || homedir())
-  const isolated = named === 'isolated'
-  const userDir = resolve(named && !isolated ? named : dockerConfigDir(env))
-  const jobsOwn = Boolean(named && !isolated && env.RUNNER_TEMP && isInside(userDir, env.RUNNER_TEMP))
+  const named = expandHome(setting, () => homeDir(env))
+  const hosted = env.RUNNER_ENVIRONMENT === 'github-hosted'
+  const asked = named === 'isolated'
+  const isolated = asked || (!named && !hosted)
+  const userDir = resolve(named && !asked ? named : dockerConfigDir(env))
+  const jobsOwn = Boolean(named && !asked && env.RUNNER_TEMP && isInside(realFile(userDir), realFile(env.RUNNER_TEMP)))
   const own = isolated || (credentialHelper && !jobsOwn)
+  if (!own && !jobsOwn && !hosted) refuseSharedStore(userDir, registry)
   if (!own && !named) {
     warnIfInWorkspace(userDir, env)
     return userDir
   }
   let dir = userDir
   if (own) {
-    if (!isolated) core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
+    if (!named && !hosted)
+      core.info("Not a GitHub-hosted runner: the login goes to a docker config of this job's own (docker-config: isolated); see docs/shared-runners.md")
+    else if (!isolated) core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
     dir = join(work, 'docker')
     const dropped = isolateDockerConfig(userDir, dir, registry)
     if (dropped)
-      core.warning(`The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`)
+      (asked ? core.warning : core.info)(
+        `The isolated docker config leaves out credsStore "${dropped}": credentials kept in that store are not available in it.`,
+      )
     // skopeo and buildah read podman's shared auth file before docker's config: pointing them at
     // the job's own keeps another job's login there from shadowing this one (podman already
     // reads $DOCKER_CONFIG/config.json first). A file the job named itself is left as it is.

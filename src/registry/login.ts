@@ -3,8 +3,8 @@
 // Kubernetes secrets.
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { Credentials, TokenRequest } from '../token/credentials.js'
 import { HELPER_NAME, installHelper } from './credhelper.js'
 import { setEntry } from './configentry.js'
@@ -12,7 +12,7 @@ import { authEntry, loadConfig, realFile, registryOnlyConfig, storedEntry, write
 import { chooseDockerConfig } from './dockerfolder.js'
 import { decodeClaims } from '../token/jwt.js'
 import { cliLogin, LoginError, onPath, podmanAuthFile, type Cli, type Target } from './clis.js'
-import { remember, type RemoveStep } from '../util/state.js'
+import { privateDir, remember } from '../util/state.js'
 import type { RegistryUndo } from './undo.js'
 
 /** What the registry login needs to know. */
@@ -32,14 +32,6 @@ export interface RegistryLogin {
   via: string[]
   /** A .dockerconfigjson with only this registry's credentials (0600; removed by the post step). */
   dockerconfigjson: string
-}
-
-/** A folder of this run's own under RUNNER_TEMP; the post step removes it. */
-function runDir(): string {
-  const dir = join(process.env.RUNNER_TEMP || resolve('.'), `setup-chainctl-${randomBytes(6).toString('hex')}`)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  remember({ kind: 'remove', path: dir } satisfies RemoveStep)
-  return dir
 }
 
 /** One CLI's login: the real file it ends in, and for docker the credential store that holds its logins, if one does. */
@@ -170,7 +162,7 @@ function registerHelper(inputs: LoginOptions, creds: Credentials, work: string, 
 }
 
 export async function loginRegistry(inputs: LoginOptions, creds: Credentials): Promise<RegistryLogin> {
-  const work = runDir()
+  const work = privateDir('setup-chainctl-')
   const helper = inputs.credentialHelper && inputs.auth.kind === 'oidc' ? inputs.auth : undefined
   const dockerDir = chooseDockerConfig(inputs.dockerConfig, inputs.registry, Boolean(helper), work)
   const via = helper ? registerHelper(inputs, creds, work, dockerDir, helper.audience) : await loginClis(inputs, creds, work, dockerDir)

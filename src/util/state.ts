@@ -2,6 +2,9 @@
 // fails halfway is still cleaned up. Each part of the action records steps of its own kinds;
 // post.ts knows them all.
 import * as core from '@actions/core'
+import { mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
+import { jobTemp } from './home.js'
 
 /** One thing to undo; `kind` says which part of the action undoes it. */
 export interface Step {
@@ -32,4 +35,14 @@ export function stepsToUndo<T extends Step>(): T[] {
     core.warning('The main step left unreadable state; nothing is cleaned up.')
     return []
   }
+}
+
+/**
+ * A new folder of this run's own (0700, a name no other run has) in the job's temporary folder;
+ * the post step removes it.
+ */
+export function privateDir(prefix: string): string {
+  const dir = mkdtempSync(join(jobTemp(process.env, core.warning), prefix))
+  remember({ kind: 'remove', path: dir } satisfies RemoveStep)
+  return dir
 }

@@ -52,6 +52,8 @@ export function newJob(env: Record<string, string> = {}, home?: string): Job {
       GITHUB_ACTIONS: 'true',
       CI: 'true',
       RUNNER_OS: 'Linux',
+      // One job per machine, as the existing suite assumes; shared-runner tests say self-hosted.
+      RUNNER_ENVIRONMENT: 'github-hosted',
       RUNNER_ARCH: 'X64',
       RUNNER_TEMP: f('temp'),
       // As on hosted runners; it also keeps podman's auth file to this job.
