@@ -64,7 +64,7 @@ describe('a CLI that hangs is stopped at its time limit', () => {
   })
 
   it('chainctl auth login', async () => {
-    const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false }
+    const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false, env: {} }
     const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
     await expectStopped(
       login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', { timeoutMs: 300 }),
@@ -75,7 +75,7 @@ describe('a CLI that hangs is stopped at its time limit', () => {
 })
 
 it('stops a chainctl login, and its children, once its signal is aborted', async () => {
-  const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false }
+  const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false, env: {} }
   const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
   const cancel = new AbortController()
   setTimeout(() => cancel.abort(), 300)

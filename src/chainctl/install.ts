@@ -1,18 +1,21 @@
 // Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
-// it: fetch (resolve the version, then a cache hit or a download, each verified against the
-// release's checksums file: on a shared runner another job can write the tool cache), and keep
-// (cache a download, and put chainctl on PATH).
+// it: fetch (resolve the version, then a cache hit or a download, into a folder of the job's own,
+// where the copy that will run is verified against the release's checksums file: on a shared
+// runner another job can write the tool cache), and keep (cache a download, and put a launcher of
+// that copy on PATH: never the tool cache's folder, which another job may rewrite).
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
-import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, join } from 'node:path'
 import { oneLine } from '../util/text.js'
 import { jsonObject, send, type RequestOptions } from '../net/http.js'
 import type { ChainctlOptions } from './options.js'
 import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
 import { DEFAULT_POLICY } from '../net/retry.js'
+import { jobTemp } from '../util/home.js'
+import { cacheEnv, writeLauncher } from './private.js'
 
 /** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
 const MAX_BINARY_BYTES = 512 * 1024 * 1024
@@ -21,16 +24,18 @@ const BINARY_POLICY = { ...DEFAULT_POLICY, timeoutMs: 120_000, deadlineMs: 300_0
 
 export interface Installed {
   version: string
-  /** Full path of the chainctl executable. */
+  /** Full path of the job's verified copy of chainctl. */
   path: string
   fromCache: boolean
+  /** What chainctl runs with: a token cache of the job's own. */
+  env: Record<string, string>
 }
 
-/** A verified cache hit, or a verified download in its own `staging` folder, not cached yet. */
+/** A verified copy (from the tool cache or a download) in the job's own `staging` folder. */
 export interface Fetched extends Installed {
   /** The tool-cache name (see toolCacheName). */
   tool: string
-  staging?: string
+  staging: string
 }
 
 const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase()
@@ -74,13 +79,17 @@ async function sha256Of(path: string): Promise<string> {
 }
 
 /**
- * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
- * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ * Copies the cached `exe` in `dir` to `copy` and checks the copy, the file that will run, against
+ * the release's checksums: the cache may change after the check, the copy cannot. A changed entry
+ * is removed, not kept: it would fail every later job on the runner too, and the next run
+ * downloads it again.
  */
-async function verifyCached(dir: string, exe: string, expected: Promise<string>, version: string): Promise<void> {
+async function copyCached(dir: string, exe: string, copy: string, expected: Promise<string>, version: string): Promise<void> {
   const path = join(dir, exe)
-  const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)])
-  if (actual === want) return
+  const copied = Promise.resolve().then(() => copyFileSync(path, copy))
+  const hashed = copied.then(() => sha256Of(copy)).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)
+  const [want, actual] = await Promise.all([expected, hashed])
+  if (actual === want) return chmodSync(copy, 0o700)
   rmSync(`${dir}.complete`, { force: true }) // first, so tc.find stops returning it
   rmSync(dir, { recursive: true, force: true })
   throw new ReleaseError(
@@ -105,15 +114,21 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
   const tool = toolCacheName(c.downloadUrl)
 
   const cached = tc.find(tool, version, arch())
+  const staging = mkdtempSync(join(jobTemp(), 'chainctl-'))
+  const path = join(staging, exe)
+  const env = cacheEnv(join(staging, 'cache'))
   if (cached) {
-    await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version)
-    return { version, path: join(cached, exe), fromCache: true, tool }
+    try {
+      await copyCached(cached, exe, path, publishedSha256(base, file, version, opts), version)
+    } catch (err) {
+      dropChainctl({ staging })
+      throw err
+    }
+    return { version, path, fromCache: true, tool, staging, env }
   }
 
   info(`Downloading chainctl ${version} from ${base}/${file}`)
-  const staging = mkdtempSync(join(process.env.RUNNER_TEMP || '.', 'chainctl-'))
   try {
-    const path = join(staging, exe)
     // Either one failing ends the other: a download left running would hold the step for minutes after its error.
     const both = new AbortController()
     const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal // the caller's too
@@ -127,8 +142,8 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
         `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
       )
     }
-    chmodSync(path, 0o755)
-    return { version, path, fromCache: false, tool, staging }
+    chmodSync(path, 0o700)
+    return { version, path, fromCache: false, tool, staging, env }
   } catch (err) {
     dropChainctl({ staging })
     throw err
@@ -136,23 +151,19 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
 }
 
 /**
- * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
- * A download the tool cache cannot take is run from its staging folder (path: f.path): another
- * job caching the same version at once removes the folder this one copies into.
+ * Caches a download (unless another job cached that version meanwhile: tc.cacheFile empties the
+ * folder first), and puts the launcher of the job's verified copy on PATH.
  */
 export async function keepChainctl(f: Fetched, warn: (line: string) => void = core.warning): Promise<Installed> {
-  const exe = basename(f.path)
-  const dir = !f.staging
-    ? dirname(f.path)
-    : await tc.cacheFile(f.path, exe, f.tool, f.version, arch()).catch((err: Error) => {
-        warn(`Could not cache chainctl ${f.version} (${oneLine(err.message)}); this job runs its verified download`)
-        return dirname(f.path)
-      })
-  core.addPath(dir)
-  return { version: f.version, path: join(dir, exe), fromCache: !f.staging }
+  if (!f.fromCache && !tc.find(f.tool, f.version, arch()))
+    await tc.cacheFile(f.path, basename(f.path), f.tool, f.version, arch()).catch((err: Error) => {
+      warn(`Could not cache chainctl ${f.version} (${oneLine(err.message)}); this job runs its verified download`)
+    })
+  core.addPath(writeLauncher(join(f.staging, 'path'), f.path, f.env))
+  return { version: f.version, path: f.path, fromCache: f.fromCache, env: f.env }
 }
 
-/** Removes a download's staging folder. */
+/** Removes the job's copy and its folder. */
 export function dropChainctl(f: Pick<Fetched, 'staging'>): void {
   if (f.staging) rmSync(f.staging, { recursive: true, force: true })
 }

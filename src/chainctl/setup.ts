@@ -35,7 +35,7 @@ export async function login(
   limits: Pick<RunOptions, 'timeoutMs' | 'signal'> = {},
 ): Promise<void> {
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
-  const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
+  const env = { ...process.env, ...chainctl.env, ...(c.configPath ? { CHAINCTL_CONFIG: c.configPath } : {}) }
   const { code, output } = await run(chainctl.path, args, { env, ...limits })
   if (code !== 0) throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${lastLine(output)}`)
 }
@@ -53,9 +53,9 @@ async function loginAll(chainctl: Installed, c: ChainctlOptions, identity: strin
 
 export async function setupChainctl(c: ChainctlOptions, a: Alongside): Promise<Installed> {
   const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info))
-  // The post step removes a download, however this ends: a chainctl login, and the post step's
-  // logout, run it from where it was verified; so does a job whose tool cache could not take it.
-  if (fetched.staging) remember({ kind: 'remove', path: fetched.staging } satisfies RemoveStep)
+  // The post step removes the job's copy, however this ends: chainctl's logins, later steps and
+  // the post step's logout all run that copy, from where it was verified, with its token cache.
+  remember({ kind: 'remove', path: fetched.staging } satisfies RemoveStep)
   const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)) // a failed login caches nothing
   kept.catch(() => undefined) // awaited below
   let logsIn = false // whether chainctl logs in (and so runs the download from where it was verified)
@@ -64,7 +64,7 @@ export async function setupChainctl(c: ChainctlOptions, a: Alongside): Promise<I
     if (c.configPath) core.exportVariable('CHAINCTL_CONFIG', c.configPath)
     logsIn = creds.tokenFor !== undefined // pull-token logins have no identity to log chainctl in as
     if (logsIn) {
-      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path } satisfies ChainctlUndo)
+      if (a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env } satisfies ChainctlUndo)
       await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal))
     }
     const installed = await kept
@@ -73,11 +73,10 @@ export async function setupChainctl(c: ChainctlOptions, a: Alongside): Promise<I
     return installed
   } catch (err) {
     // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
-    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path } satisfies ChainctlUndo)
+    if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env } satisfies ChainctlUndo)
     throw err
   } finally {
-    // Without a login, a download that was cached is not run from its staging folder again: it goes at once.
-    const drop = () => dropChainctl(fetched)
-    if (!logsIn) await kept.then((k) => k.path !== fetched.path && drop(), drop)
+    // Not on PATH, and nothing for the post step to log out with: the copy goes at once.
+    if (!logsIn) await kept.catch(() => dropChainctl(fetched))
   }
 }

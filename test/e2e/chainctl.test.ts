@@ -9,6 +9,11 @@ import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
 import { dockerConfig, job, leaks, useSandbox, visible } from './helpers.ts'
 
+/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
+const tokenCache = (j: Job) => {
+  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
+  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
+}
 const sb = useSandbox()
 beforeEach(() => {
   sb.downloads.requests.length = 0
@@ -160,7 +165,7 @@ describe('chainctl install', () => {
     )
     expect(cacheEntries(j)).toEqual([])
     expect(readFileSync(j.files.path, 'utf8')).toBe('')
-    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([expect.stringMatching(/^setup-chainctl-[0-9a-f]+$/)]) // no download staging left
+    expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([expect.stringMatching(/^setup-chainctl-[A-Za-z0-9]{6}$/)]) // no download staging left
     expect(chainctlCalls(j)).toEqual([])
     // The docker login happened first; the post step takes it back, and its files.
     expect(visible(await runStep(j, 'post'))).toEqual(['Logged out of cgr.dev (podman)', 'Logged out of cgr.dev (docker)'])
@@ -243,7 +248,7 @@ describe('alongside the registry login', () => {
     expect(logins).toHaveLength(3)
     expect(Math.max(...logins.map((l) => l.start))).toBeLessThan(Math.min(...logins.map((l) => l.end)))
     // What chainctl saves per login: its own audience's token, 0600, in folders of 0700.
-    const cache = join(j.home, '.cache/chainguard')
+    const cache = tokenCache(j)
     for (const [folder, aud] of [
       ['https:--console-api.enforce.dev', 'https://console-api.enforce.dev'],
       ['apk.cgr.dev', 'apk.cgr.dev'],
@@ -309,7 +314,7 @@ describe('alongside the registry login', () => {
     expect(visible(main).at(-1)).toMatch(/^::error::docker login cgr\.dev failed: .*denied/)
     expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3) // chainctl did log in meanwhile
     await runStep(j, 'post')
-    const cache = join(j.home, '.cache/chainguard')
+    const cache = tokenCache(j)
     expect(existsSync(cache) ? readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token')) : []).toEqual([])
     expect(readdirSync(j.env.RUNNER_TEMP)).toEqual([])
   })
@@ -325,7 +330,7 @@ describe('alongside the registry login', () => {
         /^::error::chainctl auth login( --audience [a-z.]+)? failed: Error: exchanging the OIDC token failed: HTTP 403$/,
       )
       expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3)
-      const cache = join(j.home, '.cache/chainguard')
+      const cache = tokenCache(j)
       expect(readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('oidc-token'))).toHaveLength(2)
       const post = await runStep(j, 'post')
       expect(visible(post)).toContain('Logged chainctl out')

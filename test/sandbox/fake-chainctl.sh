@@ -5,6 +5,8 @@
 # chainguard.dev/sdk's auth/token.Save does: os.WriteFile (not atomic), mode 0600, in
 # <os.UserCacheDir>/chainguard/<audience, "/" -> "-">/oidc-token, a file per audience (folders 0700).
 # A login reads the config (CHAINCTL_CONFIG) but never writes it. It fails when the exchange fails.
+# `auth token [--audience A]` prints the saved token of that audience, as the real one does for a
+# login still valid, and fails when there is none.
 VERSION=__VERSION__
 umask 077
 # One write per line, so that logins running at once do not interleave their lines.
@@ -15,6 +17,7 @@ case "$1 $2" in
   "version "*) echo "GitVersion:    v$VERSION"; exit 0 ;;
   "auth logout") ;;
   "auth login") ;;
+  "auth token") ;;
   *) echo "fake chainctl: unsupported command: $*" >&2; exit 2 ;;
 esac
 command=$2
@@ -26,6 +29,20 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# The audience's folder: every "/" becomes "-" (https://console-api.enforce.dev -> https:--console-api.enforce.dev).
+folder= rest=$audience
+while :; do
+  case $rest in
+    */*) folder="$folder${rest%%/*}-" rest=${rest#*/} ;;
+    *) folder="$folder$rest"; break ;;
+  esac
+done
+dir="$cache/$folder"
+if [ "$command" = token ]; then
+  [ -f "$dir/oidc-token" ] || { echo "Error: not logged in for $audience: run chainctl auth login" >&2; exit 1; }
+  cat "$dir/oidc-token"; echo
+  exit 0
+fi
 if [ "$command" = logout ]; then
   # Like the SDK's token.DeleteAll (inferred: chainctl's logout without --audience drops every token).
   [ -d "$cache" ] && find "$cache" -mindepth 1 \( -name oidc-token -o -name refresh-token \) -type f -delete &&
@@ -52,15 +69,6 @@ status=${reply##*"$nl"}
 [ "$status" = 200 ] || { echo "Error: exchanging the OIDC token failed: HTTP $status" >&2; exit 1; }
 token=$(field token "${reply%"$nl"*}")
 [ -n "$token" ] || { echo "Error: the STS answered without a token" >&2; exit 1; }
-# The audience's folder: every "/" becomes "-" (https://console-api.enforce.dev -> https:--console-api.enforce.dev).
-folder= rest=$audience
-while :; do
-  case $rest in
-    */*) folder="$folder${rest%%/*}-" rest=${rest#*/} ;;
-    *) folder="$folder$rest"; break ;;
-  esac
-done
-dir="$cache/$folder"
 [ -d "$dir" ] || mkdir -p "$dir" || exit 1
 printf %s "$token" > "$dir/oidc-token" || exit 1
 echo "Successfully exchanged token for $audience."

@@ -1,8 +1,8 @@
-export const id = 219;
-export const ids = [219];
+export const id = 660;
+export const ids = [660];
 export const modules = {
 
-/***/ 5219:
+/***/ 5660:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -76,11 +76,54 @@ function toolCacheName(downloadUrl) {
 
 // EXTERNAL MODULE: ./src/net/retry.ts
 var retry = __webpack_require__(7893);
+// EXTERNAL MODULE: ./src/util/home.ts
+var home = __webpack_require__(3545);
+;// CONCATENATED MODULE: ./src/chainctl/private.ts
+// chainctl private to the job. chainctl keeps its tokens under os.UserCacheDir()/chainguard
+// (Linux $XDG_CACHE_HOME or ~/.cache, macOS ~/Library/Caches, Windows %LocalAppData%): shared by
+// every job of the user on a self-hosted machine, where one job's logout would drop another's
+// tokens and identities would mix. Each job's chainctl gets a cache folder of its own instead,
+// set only for chainctl (a later step's pip or go keep their caches): the action runs its verified
+// copy with it, and later steps find on PATH a launcher that does the same.
+
+
+/** The variable os.UserCacheDir() reads on `platform`, pointed at `cache`. */
+function cacheEnv(cache, platform = process.platform) {
+    if (platform === 'win32')
+        return { LOCALAPPDATA: cache };
+    if (platform === 'darwin')
+        return { HOME: cache }; // $HOME/Library/Caches: no variable of its own
+    return { XDG_CACHE_HOME: cache };
+}
+const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+// cmd expands %NAME% even inside quotes: a literal % is %%.
+const cmdQuote = (s) => `"${s.replace(/%/g, '%%')}"`;
+/**
+ * Writes, in `dir`, a `chainctl` launcher for later steps that runs the verified copy `exe` with
+ * `env`; returns `dir`, for PATH. Only the launcher is in `dir`: the copy itself is not on PATH.
+ */
+function writeLauncher(dir, exe, env, platform = process.platform) {
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
+    if (platform === 'win32') {
+        const sets = Object.entries(env).map(([k, v]) => `set ${cmdQuote(`${k}=${v}`)}\r\n`);
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'chainctl.cmd'), `@echo off\r\n${sets.join('')}${cmdQuote(exe)} %*\r\n`);
+    }
+    else {
+        const sets = Object.entries(env).map(([k, v]) => `${k}=${shQuote(v)} export ${k}\n`);
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'chainctl'), `#!/bin/sh\n${sets.join('')}exec ${shQuote(exe)} "$@"\n`);
+        (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(dir, 'chainctl'), 0o700);
+    }
+    return dir;
+}
+
 ;// CONCATENATED MODULE: ./src/chainctl/install.ts
 // Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
-// it: fetch (resolve the version, then a cache hit or a download, each verified against the
-// release's checksums file: on a shared runner another job can write the tool cache), and keep
-// (cache a download, and put chainctl on PATH).
+// it: fetch (resolve the version, then a cache hit or a download, into a folder of the job's own,
+// where the copy that will run is verified against the release's checksums file: on a shared
+// runner another job can write the tool cache), and keep (cache a download, and put a launcher of
+// that copy on PATH: never the tool cache's folder, which another job may rewrite).
+
+
 
 
 
@@ -134,14 +177,18 @@ async function sha256Of(path) {
     return hash.digest('hex');
 }
 /**
- * Checks the cached `exe` in `dir` against the release's checksums. A changed entry is removed,
- * not kept: it would fail every later job on the runner too, and the next run downloads it again.
+ * Copies the cached `exe` in `dir` to `copy` and checks the copy, the file that will run, against
+ * the release's checksums: the cache may change after the check, the copy cannot. A changed entry
+ * is removed, not kept: it would fail every later job on the runner too, and the next run
+ * downloads it again.
  */
-async function verifyCached(dir, exe, expected, version) {
+async function copyCached(dir, exe, copy, expected, version) {
     const path = (0,external_node_path_.join)(dir, exe);
-    const [want, actual] = await Promise.all([expected, sha256Of(path).catch((err) => `unreadable (${err.code})`)]);
+    const copied = Promise.resolve().then(() => (0,external_node_fs_.copyFileSync)(path, copy));
+    const hashed = copied.then(() => sha256Of(copy)).catch((err) => `unreadable (${err.code})`);
+    const [want, actual] = await Promise.all([expected, hashed]);
     if (actual === want)
-        return;
+        return (0,external_node_fs_.chmodSync)(copy, 0o700);
     (0,external_node_fs_.rmSync)(`${dir}.complete`, { force: true }); // first, so tc.find stops returning it
     (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
     throw new ReleaseError(`The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
@@ -163,14 +210,21 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const base = `${c.downloadUrl}/${version}`;
     const tool = toolCacheName(c.downloadUrl);
     const cached = tool_cache/* find */.I6(tool, version, arch());
+    const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,home/* jobTemp */.UG)(), 'chainctl-'));
+    const path = (0,external_node_path_.join)(staging, exe);
+    const env = cacheEnv((0,external_node_path_.join)(staging, 'cache'));
     if (cached) {
-        await verifyCached(cached, exe, publishedSha256(base, file, version, opts), version);
-        return { version, path: (0,external_node_path_.join)(cached, exe), fromCache: true, tool };
+        try {
+            await copyCached(cached, exe, path, publishedSha256(base, file, version, opts), version);
+        }
+        catch (err) {
+            dropChainctl({ staging });
+            throw err;
+        }
+        return { version, path, fromCache: true, tool, staging, env };
     }
     info(`Downloading chainctl ${version} from ${base}/${file}`);
-    const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || '.', 'chainctl-'));
     try {
-        const path = (0,external_node_path_.join)(staging, exe);
         // Either one failing ends the other: a download left running would hold the step for minutes after its error.
         const both = new AbortController();
         const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal; // the caller's too
@@ -182,8 +236,8 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
         if (actual !== expected) {
             throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
         }
-        (0,external_node_fs_.chmodSync)(path, 0o755);
-        return { version, path, fromCache: false, tool, staging };
+        (0,external_node_fs_.chmodSync)(path, 0o700);
+        return { version, path, fromCache: false, tool, staging, env };
     }
     catch (err) {
         dropChainctl({ staging });
@@ -191,22 +245,18 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     }
 }
 /**
- * Puts chainctl on PATH, caching a download first (its staging folder stays: see dropChainctl).
- * A download the tool cache cannot take is run from its staging folder (path: f.path): another
- * job caching the same version at once removes the folder this one copies into.
+ * Caches a download (unless another job cached that version meanwhile: tc.cacheFile empties the
+ * folder first), and puts the launcher of the job's verified copy on PATH.
  */
 async function keepChainctl(f, warn = core/* warning */.$e) {
-    const exe = (0,external_node_path_.basename)(f.path);
-    const dir = !f.staging
-        ? (0,external_node_path_.dirname)(f.path)
-        : await tool_cache/* cacheFile */.NJ(f.path, exe, f.tool, f.version, arch()).catch((err) => {
+    if (!f.fromCache && !tool_cache/* find */.I6(f.tool, f.version, arch()))
+        await tool_cache/* cacheFile */.NJ(f.path, (0,external_node_path_.basename)(f.path), f.tool, f.version, arch()).catch((err) => {
             warn(`Could not cache chainctl ${f.version} (${(0,util_text/* oneLine */.T)(err.message)}); this job runs its verified download`);
-            return (0,external_node_path_.dirname)(f.path);
         });
-    core/* addPath */.fM(dir);
-    return { version: f.version, path: (0,external_node_path_.join)(dir, exe), fromCache: !f.staging };
+    core/* addPath */.fM(writeLauncher((0,external_node_path_.join)(f.staging, 'path'), f.path, f.env));
+    return { version: f.version, path: f.path, fromCache: f.fromCache, env: f.env };
 }
-/** Removes a download's staging folder. */
+/** Removes the job's copy and its folder. */
 function dropChainctl(f) {
     if (f.staging)
         (0,external_node_fs_.rmSync)(f.staging, { recursive: true, force: true });
@@ -228,7 +278,7 @@ class ChainctlError extends Error {
 /** chainctl finds the runner's OIDC variables itself: no token on its command line. */
 async function login(chainctl, c, identity, audience, limits = {}) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
-    const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
+    const env = { ...process.env, ...chainctl.env, ...(c.configPath ? { CHAINCTL_CONFIG: c.configPath } : {}) };
     const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, { env, ...limits });
     if (code !== 0)
         throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
@@ -246,10 +296,9 @@ async function loginAll(chainctl, c, identity, signal) {
 }
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
-    // The post step removes a download, however this ends: a chainctl login, and the post step's
-    // logout, run it from where it was verified; so does a job whose tool cache could not take it.
-    if (fetched.staging)
-        (0,state/* remember */.kY)({ kind: 'remove', path: fetched.staging });
+    // The post step removes the job's copy, however this ends: chainctl's logins, later steps and
+    // the post step's logout all run that copy, from where it was verified, with its token cache.
+    (0,state/* remember */.kY)({ kind: 'remove', path: fetched.staging });
     const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
     let logsIn = false; // whether chainctl logs in (and so runs the download from where it was verified)
@@ -260,7 +309,7 @@ async function setupChainctl(c, a) {
         logsIn = creds.tokenFor !== undefined; // pull-token logins have no identity to log chainctl in as
         if (logsIn) {
             if (a.logout)
-                (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path });
+                (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env });
             await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
         }
         const installed = await kept;
@@ -272,14 +321,13 @@ async function setupChainctl(c, a) {
     catch (err) {
         // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
         if (logsIn && !a.logout)
-            (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path });
+            (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env });
         throw err;
     }
     finally {
-        // Without a login, a download that was cached is not run from its staging folder again: it goes at once.
-        const drop = () => dropChainctl(fetched);
+        // Not on PATH, and nothing for the post step to log out with: the copy goes at once.
         if (!logsIn)
-            await kept.then((k) => k.path !== fetched.path && drop(), drop);
+            await kept.catch(() => dropChainctl(fetched));
     }
 }
 
