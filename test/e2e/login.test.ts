@@ -36,7 +36,7 @@ describe('login with the job OIDC token', () => {
       registry: 'cgr.dev',
       'chainctl-version': '0.2.51',
       'expires-at': expect.stringMatching(/Z$/),
-      dockerconfigjson: expect.stringMatching(new RegExp(`^${j.env.RUNNER_TEMP}/setup-chainctl-[0-9a-f]+/dockerconfigjson$`)),
+      dockerconfigjson: expect.stringMatching(new RegExp(`^${j.env.RUNNER_TEMP}/setup-chainctl-[A-Za-z0-9]+/dockerconfigjson$`)),
     })
     const expiresIn = Date.parse(out['expires-at']) - Date.now()
     expect(expiresIn).toBeGreaterThan(55 * 60_000)

@@ -2,7 +2,20 @@
 // undone by another. One test per defect a review proved on the previous design (issue 17); where a
 // defect is gone by design (a config of the job's own by default), the test shows the guarantee.
 import { spawn } from 'node:child_process'
-import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
@@ -129,9 +142,26 @@ describe('a shared config the user names (docker-config: ~/.docker)', () => {
       expect((readJson(file).auths as Record<string, unknown>)['cgr.dev']).not.toEqual(USERS_OWN) // B's login is there
       expect((await skopeo(b)).code).toBe(0)
       await runStep(b, 'post')
-      rmSync(`${file}.setup-chainctl-lock`, { recursive: true })
+      rmSync(`${file}.setup-chainctl-lock`, { recursive: true, force: true })
       expect((readJson(file).auths as Record<string, unknown>)['cgr.dev']).toEqual(USERS_OWN)
     }
+  })
+
+  it('(7) a lock whose owner lives is waited for, past any time limit, and taken over once that owner is gone', async () => {
+    const { home, file } = usersHome()
+    const owner = spawn('sleep', ['30'])
+    writeFileSync(`${file}.setup-chainctl.lock`, JSON.stringify({ pid: owner.pid, host: hostname(), token: 'live' }))
+    mkdirSync(`${file}.setup-chainctl-lock`) // the previous version's lock, held as long
+    const j = selfHosted(home)
+    const main = runStep(j, 'main', { ...base, ...shared })
+    await new Promise((resolve) => setTimeout(resolve, 4000))
+    expect((readJson(file).auths as Record<string, unknown>)['cgr.dev']).toEqual(USERS_OWN) // nothing written meanwhile
+    owner.kill()
+    expect((await main).code).toBe(0)
+    expect((await skopeo(j)).code).toBe(0)
+    rmSync(`${file}.setup-chainctl-lock`, { recursive: true, force: true })
+    await runStep(j, 'post')
+    expect((readJson(file).auths as Record<string, unknown>)['cgr.dev']).toEqual(USERS_OWN)
   })
 
   it('(8) an entry naming a file never makes the action write or read that file', async () => {
@@ -147,6 +177,7 @@ describe('a shared config the user names (docker-config: ~/.docker)', () => {
     await runStep(j, 'post')
     expect(readFileSync(settings, 'utf8')).toBe('{"theme": "dark"}\n')
     expect(statSync(settings).mode & 0o777).toBe(0o644)
+    expect(lstatSync(join(home, 'link.json')).isSymbolicLink()).toBe(true)
     expect(readFileSync(file, 'utf8')).toBe(text)
   })
 
@@ -185,16 +216,27 @@ describe('a shared config the user names (docker-config: ~/.docker)', () => {
   })
 })
 
-describe('one job per machine (GitHub-hosted): the default config, undone exactly', () => {
-  it('(11) two registries on a fresh HOME leave no file or folder behind', async () => {
+describe('logins to two registries on a fresh HOME', () => {
+  it('(11) two jobs (cgr.dev, and cgr.dev:443 with a pull token), the first ending first, leave no file or folder behind', async () => {
+    const home = scratchDir('fresh-home-')
+    const [a, b] = [selfHosted(home), selfHosted(home, { oidc: false })]
+    const shared = { 'docker-config': '~/.docker' }
+    expect((await runStep(a, 'main', { ...base, ...shared })).code).toBe(0)
+    expect((await runStep(b, 'main', { ...pullToken(), ...shared, registry: 'cgr.dev:443' })).code).toBe(0)
+    expect(Object.keys(readJson(join(home, '.docker', 'config.json')).auths as object).sort()).toEqual(['cgr.dev', 'cgr.dev:443'])
+    expect(warnings(await runStep(a, 'post'))).toEqual([])
+    expect(warnings(await runStep(b, 'post'))).toEqual([])
+    expect(readdirSync(home)).toEqual([])
+  })
+
+  it('(11) two uses in one job (GitHub-hosted: the default config) leave none either', async () => {
     const home = scratchDir('fresh-home-')
     const j = job(sb, { home })
     const second = anotherUse(j)
     expect((await runStep(j, 'main', base)).code).toBe(0)
     expect((await runStep(second, 'main', { ...pullToken(), registry: 'cgr.dev:443' })).code).toBe(0)
-    expect(Object.keys(readJson(join(home, '.docker', 'config.json')).auths as object).sort()).toEqual(['cgr.dev', 'cgr.dev:443'])
-    expect(warnings(await runStep(second, 'post'))).toEqual([])
     expect(warnings(await runStep(j, 'post'))).toEqual([])
+    expect(warnings(await runStep(second, 'post'))).toEqual([])
     expect(readdirSync(home)).toEqual([])
   })
 })
