@@ -181,8 +181,7 @@ function save(file: string, loaded: ReturnType<typeof loadConfig>, found: Index[
 function asFound(config: DockerConfig, text: string | null, file: string): boolean {
   const found = text === null ? {} : parseConfig(text, file)
   const now = { ...config }
-  for (const name of ['auths', 'credHelpers'])
-    if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
+  for (const name of ['auths', 'credHelpers']) if (found[name] === undefined && isDeepStrictEqual(now[name], {})) delete now[name]
   return isDeepStrictEqual(now, found)
 }
 

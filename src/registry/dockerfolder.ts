@@ -98,7 +98,9 @@ export function chooseDockerConfig(setting: string, registry: string, credential
   let dir = userDir
   if (own) {
     if (!named && !hosted)
-      core.info("Not a GitHub-hosted runner: the login goes to a docker config of this job's own (docker-config: isolated); see docs/shared-runners.md")
+      core.info(
+        "Not a GitHub-hosted runner: the login goes to a docker config of this job's own (docker-config: isolated); see docs/shared-runners.md",
+      )
     else if (!isolated) core.info("The credential helper is registered in a docker config of this job's own, never in a shared one")
     dir = join(work, 'docker')
     const dropped = isolateDockerConfig(userDir, dir, registry)
