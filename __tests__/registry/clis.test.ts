@@ -79,5 +79,9 @@ describe('podman auth file', () => {
     expect(podmanAuthFile({ XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/run/user/1000/containers/auth.json')
     expect(podmanAuthFile({}, 'linux', 0)).toBe('/run/containers/0/auth.json')
     expect(podmanAuthFile({ HOME: '/Users/me' }, 'darwin', 501)).toBe('/Users/me/.config/containers/auth.json')
+    // Windows has no HOME on hosted runners, and an MSYS one names a folder podman never reads: %USERPROFILE%, never relative.
+    const windows = { HOME: '/c/Users/me', USERPROFILE: 'C:\\Users\\me' }
+    expect(podmanAuthFile(windows, 'win32', -1)).toBe('C:\\Users\\me\\.config\\containers\\auth.json')
+    expect(podmanAuthFile({}, 'linux', 1000)).toMatch(/^\/.*\/\.config\/containers\/auth\.json$/) // the passwd entry's home
   })
 })

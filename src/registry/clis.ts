@@ -1,7 +1,7 @@
 // The container CLIs that log in to the registry: docker, and podman (whose auth file buildah
 // and skopeo read too). The secret goes on stdin only.
 import { existsSync, statSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { delimiter, join, posix, win32 } from 'node:path'
 import { lastLine, run } from '../util/exec.js'
 import { homeDir } from '../util/home.js'
 
@@ -33,7 +33,7 @@ export function podmanAuthFile(env: NodeJS.ProcessEnv, platform: string, uid: nu
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json')
   if (platform === 'linux' && env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
   if (platform === 'linux' && uid === 0) return '/run/containers/0/auth.json'
-  return join(homeDir(env, platform), '.config', 'containers', 'auth.json')
+  return (platform === 'win32' ? win32 : posix).join(homeDir(env, platform), '.config', 'containers', 'auth.json')
 }
 
 function invocation(target: Target, registry: string): { args: string[]; env: NodeJS.ProcessEnv } {
