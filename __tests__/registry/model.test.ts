@@ -13,7 +13,7 @@ const auth = (user: string, secret: string) => ({ auth: Buffer.from(`${user}:${s
 const USER = auth('me', 'my-own')
 // A and C log in with one pull token, B with a token of its own.
 const CREDS: Record<string, object> = { A: auth('pull', 'long-lived'), B: auth('_token', 'b'), C: auth('pull', 'long-lived') }
-type Event = `${'main' | 'post'} ${string}` | 'rewrite'
+type Event = `${'main' | 'post' | 'kill'} ${string}` | 'rewrite'
 
 /** Every order of the jobs' main and post steps (main first), with one rewrite at each place. */
 function orders(jobs: string[]): Event[][] {
@@ -42,17 +42,26 @@ function dockerRewrite(file: string): void {
 
 /** Runs one order; returns what went wrong, if anything. */
 function check(order: Event[]): string | undefined {
+  // A killed job never runs its post step; the runner empties its RUNNER_TEMP. Only a post step
+  // after that (another run of the action on the file) can take its login out.
+  const killedAt = order.findIndex((e) => e.startsWith('kill'))
+  const cleanedUp = killedAt < 0 || order.slice(killedAt).some((e) => e.startsWith('post'))
   const home = dir()
   const file = join(home, 'config.json')
   const original = { auths: { 'cgr.dev': USER, 'ghcr.io': auth('u', 'p') }, psFormat: 'table' }
   writeFileSync(file, JSON.stringify(original, null, '\t'))
   const running = new Map<string, { folder: string; undo: EntryUndo }>()
+  let stale: { auth: string } | undefined
   for (const [i, event] of order.entries()) {
     const [step, job] = event.split(' ')
     if (step === 'rewrite') dockerRewrite(file)
     else if (step === 'main') {
       const folder = mkdtempSync(join(home, 'setup-chainctl-'))
       running.set(job, { folder, undo: setEntry(file, 'auths', 'cgr.dev', CREDS[job], folder)! })
+    } else if (step === 'kill') {
+      rmSync(running.get(job)!.folder, { recursive: true })
+      running.delete(job)
+      stale = CREDS[job] as { auth: string } // nothing runs at a kill: the killed job's login stays until a post step
     } else {
       restoreEntry(running.get(job)!.undo)
       rmSync(running.get(job)!.folder, { recursive: true }) // the post step removes the run's folder
@@ -60,12 +69,15 @@ function check(order: Event[]): string | undefined {
     }
     // The credential in the file (whatever else an entry holds) is a running job's.
     const entry = JSON.parse(readFileSync(file, 'utf8')).auths?.['cgr.dev']?.auth
-    const live = [...running.keys()].map((j) => (CREDS[j] as { auth: string }).auth)
+    if (step === 'post') stale = undefined
+    const live = [...[...running.keys()].map((j) => (CREDS[j] as { auth: string }).auth), stale?.auth]
     if (running.size > 0 && !live.includes(entry)) return `after ${order.slice(0, i + 1).join(', ')}: ${entry}`
   }
   const now = JSON.parse(readFileSync(file, 'utf8'))
+  if (!cleanedUp) return undefined
   if (!isDeepStrictEqual(now, original)) return `${order.join(', ')}: ends with ${JSON.stringify(now)}`
-  const left = readdirSync(home).filter((f) => f !== 'config.json')
+  // A killed job's record may stay in the index (it holds nothing of a running job): only files count here.
+  const left = readdirSync(home).filter((f) => f !== 'config.json' && (killedAt < 0 || !f.endsWith('.setup-chainctl.json')))
   if (left.length > 0) return `${order.join(', ')}: leaves ${left.join(', ')}`
   return existsSync(file) ? undefined : `${order.join(', ')}: the file is gone`
 }
@@ -75,4 +87,9 @@ it('no order of three jobs, with a docker rewrite anywhere, leaves a running job
   expect(all).toHaveLength(630) // 90 orders of the six steps, a rewrite at each of 7 places
   const bad = all.map(check).filter(Boolean)
   expect(bad).toEqual([])
+})
+
+it('with C killed instead of its post step, no order leaves a running job without its login, and a later post step takes C out', () => {
+  const all = orders(['A', 'B', 'C']).map((o) => o.map((e) => (e === 'post C' ? ('kill C' as Event) : e)))
+  expect(all.map(check).filter(Boolean)).toEqual([])
 })

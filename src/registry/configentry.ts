@@ -138,14 +138,15 @@ export function restoreEntry(u: EntryUndo): Restored {
     const entries = section(loaded.config, u.section, u.file) ?? {}
     const current = entries[u.key]
     writeIndex(index)
-    // A run that set its entry over this one's is still going: the entry is its (or a later login's).
-    if (!top) return 'replaced'
-    // This run's entry, or one an ended run left: else a login made since, left alone.
-    const ours = current !== undefined && [me, ...dead].some((r) => r.wrote === fingerprint(current))
-    if (current !== undefined && !ours) return 'replaced'
+    // A running job's login, or one made since by something else: left alone. This run's entry, or
+    // one a killed run left, makes way for the latest running job's, else for what was there before.
+    const held = current !== undefined && fingerprint(current)
+    if (held && !top && others.some((r) => r.wrote === held)) return 'replaced'
+    if (held && ![me, ...dead].some((r) => r.wrote === held)) return 'replaced'
+    if (!held && !top) return 'gone' // a step logged out: the job still running decides
     const below = others.at(-1)
     const back = below ? { value: below.entry } : rec.original
-    if (current === undefined && !back) return 'gone'
+    if (!held && !back) return 'gone'
     if (back) entries[u.key] = back.value
     else delete entries[u.key]
     loaded.config[u.section] = entries
