@@ -3,20 +3,10 @@
 // docker-written config stay byte-for-byte) through symbolic links to the real file as docker
 // does, atomically (temp file + rename beside the real file).
 import { randomBytes } from 'node:crypto'
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { renameRetrying } from '../util/winfs.js'
 
 export type DockerConfig = Record<string, unknown> & {
   credHelpers?: Record<string, unknown>
@@ -102,7 +92,7 @@ export function writeSecretFile(file: string, text: string, mode = 0o600): void 
   try {
     writeFileSync(temp, text, { mode })
     chmodSync(temp, mode) // whatever the umask
-    renameSync(temp, file)
+    renameRetrying(temp, file)
   } catch (err) {
     rmSync(temp, { force: true })
     throw err

@@ -1,0 +1,70 @@
+// Runners without a container CLI (GitHub's macOS images have neither docker nor podman), end to
+// end in the sandbox: the login reaches docker's config, which skopeo (like crane, oras, cosign,
+// ko) reads in a later step; container-cli: none writes nothing; a CLI named but missing fails
+// before any request.
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { IDENTITY } from '../sandbox/index.ts'
+import { outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
+import { dockerConfig, job, leaks, skopeo, useSandbox, visible } from './helpers.ts'
+
+const sb = useSandbox()
+
+/** A job whose PATH has no docker and no podman, but skopeo for later steps. */
+function withoutClis(): Job {
+  const j = job(sb)
+  const bin = scratchDir('only-skopeo-')
+  symlinkSync(execFileSync('sh', ['-c', 'command -v skopeo']).toString().trim(), join(bin, 'skopeo'))
+  const kept = j.env.PATH.split(delimiter).filter((dir) => !['docker', 'podman'].some((cli) => existsSync(join(dir, cli))))
+  j.env.PATH = [bin, ...kept].join(delimiter)
+  return j
+}
+
+describe('no container CLI on PATH', () => {
+  it('writes the login to docker config, says so in one line, and skopeo in a later step pulls with it', async () => {
+    const j = withoutClis()
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
+    expect(main.code).toBe(0)
+    const file = join(j.home, '.docker', 'config.json')
+    expect(visible(main).filter((l) => l.startsWith('::warning::'))).toEqual([])
+    expect(visible(main)).toContain(
+      `No docker or podman on PATH: wrote the cgr.dev login to ${file} for crane, oras, cosign, ko and skopeo (container-cli: none skips this)`,
+    )
+    expect(visible(main)).toContainEqual(expect.stringMatching(/^Logged in to cgr\.dev as /))
+    expect(Object.keys(dockerConfig(j).auths ?? {})).toEqual(['cgr.dev'])
+    const pull = await skopeo(j)
+    expect(pull.stderr).toBe('')
+    expect(pull.code).toBe(0)
+
+    const post = await runStep(j, 'post')
+    expect(visible(post)).toEqual(['Logged out of cgr.dev (docker config)'])
+    expect(existsSync(file)).toBe(false) // the action made it, and took it away again
+    expect((await skopeo(j)).code).not.toBe(0)
+    expect(leaks(sb, j, [main, pull, post], { files: true })).toEqual([])
+  })
+
+  it('writes nothing with container-cli: none, and says no login was made', async () => {
+    const j = withoutClis()
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'none' })
+    expect(main.code).toBe(0)
+    expect(visible(main).filter((l) => l.startsWith('::warning::') || l.startsWith('Logged in'))).toEqual([])
+    expect(visible(main)).toContainEqual(
+      expect.stringMatching(/^Credentials for cgr\.dev as .*: nothing logged in; use the dockerconfigjson output$/),
+    )
+    expect(existsSync(join(j.home, '.docker'))).toBe(false)
+    expect(JSON.parse(readFileSync(outputs(j).dockerconfigjson, 'utf8')).auths['cgr.dev'].auth).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    expect((await skopeo(j)).code).not.toBe(0)
+    expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+
+  it('fails in one line, before any request, when the CLI named is not there', async () => {
+    const j = withoutClis()
+    const exchanges = sb.sts.requests.length
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker' })
+    expect(main.code).toBe(1)
+    expect(visible(main)).toEqual(['::error::docker is not on PATH: install it or set container-cli (auto, none, docker, podman)'])
+    expect(sb.sts.requests.length).toBe(exchanges)
+    expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+})
