@@ -2,12 +2,12 @@
 // end in the sandbox: the login reaches docker's config, which skopeo (like crane, oras, cosign,
 // ko) reads in a later step; container-cli: none writes nothing; a CLI named but missing fails
 // before any request.
-import { existsSync, readFileSync, symlinkSync } from 'node:fs'
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { IDENTITY } from '../sandbox/index.ts'
 import { outputs, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
-import { dockerConfig, job, leaks, skopeo, useSandbox, visible } from './helpers.ts'
+import { dockerConfig, job, leaks, skopeo, useSandbox, visible, writeDockerConfig } from './helpers.ts'
 
 const sb = useSandbox()
 
@@ -66,5 +66,34 @@ describe('no container CLI on PATH', () => {
     expect(visible(main)).toEqual(['::error::docker is not on PATH: install it or set container-cli (auto, none, docker, podman)'])
     expect(sb.sts.requests.length).toBe(exchanges)
     expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+})
+
+describe('a credential store that needs an interactive session', () => {
+  it('fails the login with the real docker, suggesting docker-config: isolated, which then works', async () => {
+    const j = job(sb)
+    // As osxkeychain answers a runner running as a service (no user session to unlock the keychain).
+    const bin = scratchDir('locked-store-')
+    writeFileSync(join(bin, 'docker-credential-locked'), '#!/bin/sh\ncat >/dev/null\necho "User interaction is not allowed."\nexit 1\n', {
+      mode: 0o755,
+    })
+    j.env.PATH = `${bin}${delimiter}${j.env.PATH}`
+    writeDockerConfig(join(j.home, '.docker'), { credsStore: 'locked' })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker' })
+    expect(main.code).toBe(1)
+    expect(visible(main).at(-1)).toMatch(
+      /^::error::docker login cgr\.dev failed: .*User interaction is not allowed.*\. docker keeps logins in credsStore "locked", which can need an interactive session: set docker-config: isolated to keep this job's login in a config of its own$/,
+    )
+    await runStep(j, 'post')
+
+    const isolated = await runStep(j, 'main', {
+      identity: IDENTITY,
+      install: 'false',
+      'container-cli': 'docker',
+      'docker-config': 'isolated',
+    })
+    expect(isolated.code).toBe(0)
+    expect((await skopeo(j)).code).toBe(0)
+    await runStep(j, 'post')
   })
 })
