@@ -155,10 +155,7 @@ async function loginClis(inputs: LoginOptions, creds: Credentials, work: string,
  */
 function withoutClis(inputs: LoginOptions, creds: Credentials, work: string, dockerDir: string): string[] {
   const { registry } = inputs
-  if (!inputs.containerCli.auto) {
-    core.info('container-cli: none: no CLI logged in and no docker config changed; the dockerconfigjson output holds the credentials')
-    return []
-  }
+  if (!inputs.containerCli.auto) return [] // the step's log says nothing was logged in
   const file = realFile(join(dockerDir, 'config.json'))
   const { credHelpers, credsStore } = loadConfig(file).config
   const store = credHelpers?.[registry] || credsStore

@@ -44,6 +44,19 @@ describe('no container CLI on PATH', () => {
     expect(leaks(sb, j, [main, pull, post], { files: true })).toEqual([])
   })
 
+  it("writes nothing, and warns, when docker's config sends the registry to a credential store the tools would ask instead", async () => {
+    const j = withoutClis()
+    const text = writeDockerConfig(join(j.home, '.docker'), { credsStore: 'osxkeychain' })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
+    expect(main.code).toBe(0)
+    expect(visible(main)).toContain(
+      `::warning::No docker or podman on PATH, and ${join(j.home, '.docker', 'config.json')} sends cgr.dev to docker-credential-osxkeychain: nothing was written; set docker-config: isolated for a config of the job's own, or container-cli: none`,
+    )
+    expect(visible(main).filter((l) => l.startsWith('Logged in'))).toEqual([])
+    expect(readFileSync(join(j.home, '.docker', 'config.json'), 'utf8')).toBe(text)
+    expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+
   it('writes nothing with container-cli: none, and says no login was made', async () => {
     const j = withoutClis()
     const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'none' })
