@@ -81,6 +81,7 @@ describe('parseInputs', () => {
       auto: false,
       clis: ['podman', 'docker'],
     })
+    expect(parseInputs(from({ identity: ID, 'container-cli': 'none' })).containerCli).toEqual({ auto: false, clis: [] })
     expect(parseInputs(from({ identity: ID, 'download-url': 'http://127.0.0.1:8080/mirror/' })).chainctl.downloadUrl).toBe(
       'http://127.0.0.1:8080/mirror',
     )
@@ -124,7 +125,7 @@ describe('parseInputs', () => {
     [
       'an unknown container CLI',
       { identity: ID, 'container-cli': 'docker,nerdctl' },
-      /^Input 'container-cli' must be auto or a list of docker, podman; got "docker,nerdctl"$/,
+      /^Input 'container-cli' must be auto, none or a list of docker, podman; got "docker,nerdctl"$/,
     ],
     ['job-summary not a boolean', { identity: ID, 'job-summary': 'on' }, /^Input 'job-summary' must be true or false/],
     ['apk-host with a path', { identity: ID, 'apk-host': 'apk.cgr.dev/x' }, /^Input 'apk-host' must be a host name/],

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs'
 import { expandHome } from './registry/dockerfolder.js'
 import { homeDir } from './util/home.js'
 import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './images/reference.js'
-import { CLIS, type Cli } from './registry/clis.js'
+import { CLIS, notOnPath, onPath, type Cli } from './registry/clis.js'
 import type { LoginOptions } from './registry/login.js'
 import type { ChainctlOptions } from './chainctl/options.js'
 import type { Auth, TokenRequest } from './token/credentials.js'
@@ -67,9 +67,10 @@ function bool(name: string, value: string): boolean {
 
 function containerCli(value: string): { auto: boolean; clis: Cli[] } {
   if (value === 'auto') return { auto: true, clis: [...CLIS] }
+  if (value === 'none') return { auto: false, clis: [] }
   const names = value.split(/[\s,]+/).filter(Boolean)
   if (names.length === 0 || names.some((n) => !(CLIS as readonly string[]).includes(n))) {
-    fail('container-cli', `must be auto or a list of ${CLIS.join(', ')}`, value)
+    fail('container-cli', `must be auto, none or a list of ${CLIS.join(', ')}`, value)
   }
   return { auto: false, clis: [...new Set(names as Cli[])] }
 }
@@ -182,5 +183,8 @@ export function readInputs(): Inputs {
   const folder = expandHome(inputs.dockerConfig, () => homeDir())
   if (folder && folder !== 'isolated' && statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
     fail('docker-config', "must be empty, 'isolated' or a folder path, not a file", inputs.dockerConfig)
+  // A CLI named is checked before any request; the credential helper logs no CLI in.
+  const missing = inputs.credentialHelper ? undefined : inputs.containerCli.clis.find((cli) => !inputs.containerCli.auto && !onPath(cli))
+  if (missing) throw new InputError(notOnPath(missing))
   return inputs
 }

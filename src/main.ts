@@ -36,7 +36,10 @@ async function run(): Promise<void> {
   try {
     const registry = await login
     const c = await creds
-    core.info(`Logged in to ${inputs.registry} as ${c.identity}${c.expiresAt ? `; token expires at ${c.expiresAt}` : ''}`)
+    const expiry = c.expiresAt ? `; token expires at ${c.expiresAt}` : ''
+    // "Logged in" only when something later steps use holds the login.
+    if (registry.via.length > 0) core.info(`Logged in to ${inputs.registry} as ${c.identity}${expiry}`)
+    else core.info(`Credentials for ${inputs.registry} as ${c.identity}${expiry}: nothing logged in; use the dockerconfigjson output`)
 
     // Fail fast on images the login cannot pull; a failure here leaves the login for post to undo.
     let digests: Record<string, string> | undefined

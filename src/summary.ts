@@ -39,7 +39,7 @@ export async function writeSummary(f: SummaryFacts): Promise<void> {
       ['Identity', f.identity],
       ['Registry', f.registry],
       ['Token expires', f.expiresAt ?? 'no expiry in the token'],
-      ['Logged in with', f.via.join(', ') || 'nothing (no container CLI found)'],
+      ['Logged in with', f.via.join(', ') || 'nothing (no container CLI logged in)'],
       ['chainctl', f.chainctl ? `${f.chainctl.version} (${f.chainctl.fromCache ? 'from the tool cache' : 'downloaded'})` : 'not installed'],
     ]
     core.summary.addHeading('setup-chainctl', 3).addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))

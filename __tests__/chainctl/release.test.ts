@@ -1,4 +1,4 @@
-import { assetName, checksumFor, toolCacheName, versionFromMetadata } from '../../src/chainctl/release.js'
+import { assetName, assetNames, checksumFor, firstListed, toolCacheName, versionFromMetadata } from '../../src/chainctl/release.js'
 
 describe('chainctl release files', () => {
   it.each([
@@ -10,6 +10,17 @@ describe('chainctl release files', () => {
     ['Windows', 'ARM64', 'chainctl_windows_arm64.exe'],
   ])('maps %s/%s to %s', (os, arch, file) => {
     expect(assetName(os, arch)).toBe(file)
+  })
+
+  it('falls back on Windows ARM64 to the x86_64 build, which it runs emulated, when the checksums lack arm64', () => {
+    expect(assetNames('Windows', 'ARM64')).toEqual(['chainctl_windows_arm64.exe', 'chainctl_windows_x86_64.exe'])
+    expect(assetNames('macOS', 'ARM64')).toEqual(['chainctl_darwin_arm64']) // no emulation to count on elsewhere
+    const sum = (c: string) => c.repeat(64)
+    const withoutArm = `${sum('a')}  chainctl_linux_arm64\n${sum('b')}  chainctl_windows_x86_64.exe\n`
+    expect(firstListed(withoutArm, assetNames('Windows', 'ARM64'))).toEqual({ file: 'chainctl_windows_x86_64.exe', sha256: sum('b') })
+    const withArm = `${withoutArm}${sum('c')}  chainctl_windows_arm64.exe\n`
+    expect(firstListed(withArm, assetNames('Windows', 'ARM64'))).toEqual({ file: 'chainctl_windows_arm64.exe', sha256: sum('c') })
+    expect(firstListed(withoutArm, assetNames('macOS', 'ARM64'))).toBeUndefined()
   })
 
   it('rejects platforms chainctl is not published for', () => {

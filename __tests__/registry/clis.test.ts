@@ -2,7 +2,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cliLogin, eraseStored, LoginError, podmanAuthFile } from '../../src/registry/clis.js'
+import { cliLogin, eraseStored, LoginError, onPath, podmanAuthFile, storeFailure } from '../../src/registry/clis.js'
 
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl'
 let dir: string
@@ -64,11 +64,24 @@ describe('container CLIs', () => {
     )
   })
 
-  it('says when there is no docker CLI', async () => {
+  it('says in one line what to do when there is no docker CLI, never spawn ENOENT', async () => {
     process.env.PATH = dir
     rmSync(join(dir, 'docker'))
-    await expect(cliLogin(docker, 'cgr.dev', '_token', SECRET)).rejects.toThrow(/^docker could not be run: /)
+    await expect(cliLogin(docker, 'cgr.dev', '_token', SECRET)).rejects.toThrow(
+      new LoginError('docker is not on PATH: install it or set container-cli (auto, none, docker, podman)'),
+    )
     expect(existsSync(join(dir, 'stdin'))).toBe(false)
+  })
+
+  it('suggests docker-config: isolated when the credential store fails, as it does outside an interactive session', () => {
+    const keychain = new LoginError(
+      'docker login cgr.dev failed: Error saving credentials: error storing credentials - err: exit status 1, out: `User interaction is not allowed.`',
+    )
+    expect((storeFailure(keychain, 'osxkeychain') as Error).message).toBe(
+      `${keychain.message}. docker keeps logins in credsStore "osxkeychain", which can need an interactive session: set docker-config: isolated to keep this job's login in a config of its own`,
+    )
+    const denied = new LoginError('docker login cgr.dev failed: Error response from daemon: unauthorized')
+    expect(storeFailure(denied, 'wincred')).toBe(denied) // the store is not why
   })
 })
 
@@ -83,5 +96,25 @@ describe('podman auth file', () => {
     const windows = { HOME: '/c/Users/me', USERPROFILE: 'C:\\Users\\me' }
     expect(podmanAuthFile(windows, 'win32', -1)).toBe('C:\\Users\\me\\.config\\containers\\auth.json')
     expect(podmanAuthFile({}, 'linux', 1000)).toMatch(/^\/.*\/\.config\/containers\/auth\.json$/) // the passwd entry's home
+  })
+})
+
+describe('PATH lookup', () => {
+  it('on Windows counts only what spawn starts without a shell: name.com and name.exe, whatever PATHEXT says', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'winpath-'))
+    const env = { PATH: `C:\\nowhere;${bin}`, PATHEXT: '.COM;.EXE;.BAT;.CMD' }
+    writeFileSync(join(bin, 'docker.cmd'), '@echo off\r\n')
+    writeFileSync(join(bin, 'podman.bat'), '@echo off\r\n')
+    expect([onPath('docker', env, 'win32'), onPath('podman', env, 'win32')]).toEqual([false, false])
+    writeFileSync(join(bin, 'docker.exe'), '')
+    writeFileSync(join(bin, 'podman.com'), '')
+    expect([onPath('docker', env, 'win32'), onPath('podman', env, 'win32')]).toEqual([true, true])
+    rmSync(bin, { recursive: true, force: true })
+  })
+
+  it('elsewhere takes the name as it is, from each PATH folder', () => {
+    expect(onPath('docker', { PATH: `/nowhere:${dir}` }, 'linux')).toBe(true)
+    expect(onPath('docker', { PATH: '/nowhere' }, 'linux')).toBe(false)
+    expect(onPath('docker', { PATH: dir }, 'linux')).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { installHelper, needsRefresh, registryHost } from '../../src/registry/credhelper.js'
+import { freshToken, installHelper, needsRefresh, registryHost } from '../../src/registry/credhelper.js'
 
 describe('credential helper logic', () => {
   it('refreshes with five minutes left, or half the lifetime of a short-lived token', () => {
@@ -52,5 +52,47 @@ describe('helper executable', () => {
     expect(readFileSync(join(dir, 'docker-credential-setup-chainctl.cmd'), 'utf8')).toBe(
       `@"${process.execPath}" "C:\\a\\helper\\index.js" "${join(dir, 'settings.json')}" %*\r\n`,
     )
+  })
+
+  it('writes a % in a path as %% in the .cmd: cmd expands %NAME% even inside quotes', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'helper-')), '100%USERNAME%')
+    installHelper(dir, 'C:\\50%\\index.js', settings(dir), first, 'win32')
+    expect(readFileSync(join(dir, 'docker-credential-setup-chainctl.cmd'), 'utf8')).toBe(
+      `@"${process.execPath}" "C:\\50%%\\index.js" "${join(dir, 'settings.json').replace(/%/g, '%%')}" %*\r\n`,
+    )
+  })
+})
+
+describe('helper get', () => {
+  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+  const settings = (cacheFile: string) => ({ issuer: 'https://i', identity: 'ab', registry: 'cgr.dev', audience: 'a', cacheFile })
+
+  it('answers with the token it got when its cache cannot be written, saying so', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'helper-')), 'a-file')
+    writeFileSync(blocker, '') // the cache's folder is a file: every write fails
+    const token = jwt({ exp: Math.floor(Date.now() / 1000) + 3600 })
+    const warned: string[] = []
+    await expect(
+      freshToken(
+        settings(join(blocker, 'token.json')),
+        (m) => warned.push(m),
+        async () => token,
+      ),
+    ).resolves.toBe(token)
+    expect(warned).toEqual([expect.stringMatching(/^could not cache the token \(.*\); the next call exchanges a new one$/)])
+  })
+
+  it('serves the cached token while it has time left, and caches a fresh one', async () => {
+    const cacheFile = join(mkdtempSync(join(tmpdir(), 'helper-')), 'token.json')
+    const token = jwt({ exp: Math.floor(Date.now() / 1000) + 3600 })
+    await expect(
+      freshToken(
+        settings(cacheFile),
+        () => undefined,
+        async () => token,
+      ),
+    ).resolves.toBe(token)
+    const never = () => Promise.reject(new Error('exchanged again'))
+    await expect(freshToken(settings(cacheFile), () => undefined, never)).resolves.toBe(token)
   })
 })

@@ -50,6 +50,23 @@ function assetName(runnerOs, runnerArch) {
     }
     return `chainctl_${os}_${arch}${os === 'windows' ? '.exe' : ''}`;
 }
+/**
+ * The release files that run on a runner, best first. Windows on ARM64 also runs x86_64 programs
+ * (emulated), and Chainguard's install guide names only chainctl_windows_x86_64.exe for Windows.
+ */
+function assetNames(runnerOs, runnerArch) {
+    const file = assetName(runnerOs, runnerArch);
+    return runnerOs === 'Windows' && runnerArch === 'ARM64' ? [file, assetName('Windows', 'X64')] : [file];
+}
+/** The first of `files` the checksums list, with its sha256. */
+function firstListed(checksums, files) {
+    for (const file of files) {
+        const sha256 = checksumFor(checksums, file);
+        if (sha256)
+            return { file, sha256 };
+    }
+    return undefined;
+}
 /** The sha256 listed for `file` in a sha256sum-format checksums file. */
 function checksumFor(checksums, file) {
     for (const line of checksums.split('\n')) {
@@ -163,12 +180,12 @@ async function downloadTo(url, file, opts) {
     await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES });
     return sha256;
 }
-/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
-async function publishedSha256(base, file, version, opts) {
-    const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file);
-    if (!expected)
-        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`);
-    return expected;
+/** The first of `files` the release's chainctl_checksums.txt lists, with its sha256. */
+async function published(base, files, version, opts) {
+    const listed = firstListed((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), files);
+    if (!listed)
+        throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${files.join(' or ')}`);
+    return listed;
 }
 async function sha256Of(path) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -204,8 +221,8 @@ async function resolveVersion(c, opts) {
     return version;
 }
 async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
-    const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
-    const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
+    const files = assetNames(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
+    const exe = files[0].endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
     const version = await resolveVersion(c, opts);
     const base = `${c.downloadUrl}/${version}`;
     const tool = toolCacheName(c.downloadUrl);
@@ -215,7 +232,7 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
     const env = cacheEnv((0,external_node_path_.join)(staging, 'cache'));
     if (cached) {
         try {
-            await copyCached(cached, exe, path, publishedSha256(base, file, version, opts), version);
+            await copyCached(cached, exe, path, published(base, files, version, opts).then((p) => p.sha256), version);
         }
         catch (err) {
             dropChainctl({ staging });
@@ -223,6 +240,11 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
         }
         return { version, path, fromCache: true, tool, staging, env };
     }
+    // With a fallback, the checksums say which file to download; else they come alongside it.
+    const listed = files.length > 1 ? await published(base, files, version, opts) : undefined;
+    const file = listed?.file ?? files[0];
+    if (file !== files[0])
+        info(`chainctl ${version} has no ${files[0]}: using ${file}, which Windows on ARM64 runs emulated`);
     info(`Downloading chainctl ${version} from ${base}/${file}`);
     try {
         // Either one failing ends the other: a download left running would hold the step for minutes after its error.
@@ -231,10 +253,10 @@ async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
         const ending = (work) => work.catch((err) => (both.abort(), Promise.reject(err)));
         const [actual, expected] = await Promise.all([
             ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
-            ending(publishedSha256(base, file, version, { ...opts, signal })),
+            ending(listed ? Promise.resolve(listed) : published(base, files, version, { ...opts, signal })),
         ]);
-        if (actual !== expected) {
-            throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`);
+        if (actual !== expected.sha256) {
+            throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected.sha256}, the download is ${actual}; nothing was installed`);
         }
         (0,external_node_fs_.chmodSync)(path, 0o700);
         return { version, path, fromCache: false, tool, staging, env };

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path'
 import { oneLine } from '../util/text.js'
 import { jsonObject, send, type RequestOptions } from '../net/http.js'
 import type { ChainctlOptions } from './options.js'
-import { assetName, checksumFor, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
+import { assetNames, firstListed, ReleaseError, toolCacheName, versionFromMetadata } from './release.js'
 import { DEFAULT_POLICY } from '../net/retry.js'
 import { jobTemp } from '../util/home.js'
 import { cacheEnv, writeLauncher } from './private.js'
@@ -65,11 +65,11 @@ async function downloadTo(url: string, file: string, opts: Partial<RequestOption
   return sha256
 }
 
-/** The sha256 the release's chainctl_checksums.txt lists for `file`. */
-async function publishedSha256(base: string, file: string, version: string, opts: Partial<RequestOptions>): Promise<string> {
-  const expected = checksumFor((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), file)
-  if (!expected) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${file}`)
-  return expected
+/** The first of `files` the release's chainctl_checksums.txt lists, with its sha256. */
+async function published(base: string, files: string[], version: string, opts: Partial<RequestOptions>) {
+  const listed = firstListed((await fetchOk(`${base}/chainctl_checksums.txt`, opts)).toString(), files)
+  if (!listed) throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${files.join(' or ')}`)
+  return listed
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -107,8 +107,8 @@ async function resolveVersion(c: ChainctlOptions, opts: Partial<RequestOptions>)
 }
 
 export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOptions> = {}, info = core.info): Promise<Fetched> {
-  const file = assetName(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
-  const exe = file.endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
+  const files = assetNames(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '')
+  const exe = files[0].endsWith('.exe') ? 'chainctl.exe' : 'chainctl'
   const version = await resolveVersion(c, opts)
   const base = `${c.downloadUrl}/${version}`
   const tool = toolCacheName(c.downloadUrl)
@@ -119,7 +119,7 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
   const env = cacheEnv(join(staging, 'cache'))
   if (cached) {
     try {
-      await copyCached(cached, exe, path, publishedSha256(base, file, version, opts), version)
+      await copyCached(cached, exe, path, published(base, files, version, opts).then((p) => p.sha256), version)
     } catch (err) {
       dropChainctl({ staging })
       throw err
@@ -127,6 +127,10 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
     return { version, path, fromCache: true, tool, staging, env }
   }
 
+  // With a fallback, the checksums say which file to download; else they come alongside it.
+  const listed = files.length > 1 ? await published(base, files, version, opts) : undefined
+  const file = listed?.file ?? files[0]
+  if (file !== files[0]) info(`chainctl ${version} has no ${files[0]}: using ${file}, which Windows on ARM64 runs emulated`)
   info(`Downloading chainctl ${version} from ${base}/${file}`)
   try {
     // Either one failing ends the other: a download left running would hold the step for minutes after its error.
@@ -135,11 +139,11 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
     const ending = <T>(work: Promise<T>) => work.catch((err: unknown) => (both.abort(), Promise.reject(err)))
     const [actual, expected] = await Promise.all([
       ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
-      ending(publishedSha256(base, file, version, { ...opts, signal })),
+      ending(listed ? Promise.resolve(listed) : published(base, files, version, { ...opts, signal })),
     ])
-    if (actual !== expected) {
+    if (actual !== expected.sha256) {
       throw new ReleaseError(
-        `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected}, the download is ${actual}; nothing was installed`,
+        `Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected.sha256}, the download is ${actual}; nothing was installed`,
       )
     }
     chmodSync(path, 0o700)

@@ -19,6 +19,24 @@ export function assetName(runnerOs: string, runnerArch: string): string {
   return `chainctl_${os}_${arch}${os === 'windows' ? '.exe' : ''}`
 }
 
+/**
+ * The release files that run on a runner, best first. Windows on ARM64 also runs x86_64 programs
+ * (emulated), and Chainguard's install guide names only chainctl_windows_x86_64.exe for Windows.
+ */
+export function assetNames(runnerOs: string, runnerArch: string): string[] {
+  const file = assetName(runnerOs, runnerArch)
+  return runnerOs === 'Windows' && runnerArch === 'ARM64' ? [file, assetName('Windows', 'X64')] : [file]
+}
+
+/** The first of `files` the checksums list, with its sha256. */
+export function firstListed(checksums: string, files: string[]): { file: string; sha256: string } | undefined {
+  for (const file of files) {
+    const sha256 = checksumFor(checksums, file)
+    if (sha256) return { file, sha256 }
+  }
+  return undefined
+}
+
 /** The sha256 listed for `file` in a sha256sum-format checksums file. */
 export function checksumFor(checksums: string, file: string): string | undefined {
   for (const line of checksums.split('\n')) {

@@ -1,7 +1,7 @@
 // The container CLIs that log in to the registry: docker, and podman (whose auth file buildah
 // and skopeo read too). The secret goes on stdin only.
-import { existsSync, statSync } from 'node:fs'
-import { delimiter, join, posix, win32 } from 'node:path'
+import { statSync } from 'node:fs'
+import { join, posix, win32 } from 'node:path'
 import { lastLine, run } from '../util/exec.js'
 import { homeDir } from '../util/home.js'
 
@@ -13,14 +13,21 @@ export type Target = { cli: 'docker'; dockerConfig: string } | { cli: 'podman'; 
 
 export class LoginError extends Error {}
 
-/** Whether `name` is an executable on PATH. */
-export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD').split(';') : ['']
+/**
+ * Whether `name` is on PATH as something spawn can start. On Windows, Node (libuv) tries only
+ * `name.com` and `name.exe` whatever PATHEXT says: a docker.cmd or .bat shim needs a shell.
+ */
+export function onPath(name: string, env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): boolean {
+  const win = platform === 'win32'
+  const names = win ? [`${name}.com`, `${name}.exe`] : [name]
   return (env.PATH ?? '')
-    .split(delimiter)
+    .split(win ? ';' : ':')
     .filter(Boolean)
-    .some((dir) => exts.some((ext) => existsSync(join(dir, name + ext)) && statSync(join(dir, name + ext)).isFile()))
+    .some((dir) => names.some((file) => statSync(join(dir, file), { throwIfNoEntry: false })?.isFile()))
 }
+
+/** The line for a CLI named in container-cli that is not there. */
+export const notOnPath = (cli: Cli) => `${cli} is not on PATH: install it or set container-cli (auto, none, docker, podman)`
 
 /**
  * The auth file podman uses, given explicitly so the post step undoes exactly what main did:
@@ -43,6 +50,7 @@ function invocation(target: Target, registry: string): { args: string[]; env: No
 
 /** `timeoutMs`: the CLI's time limit, exec's default unless given. */
 export async function cliLogin(target: Target, registry: string, username: string, secret: string, timeoutMs?: number): Promise<void> {
+  if (!onPath(target.cli)) throw new LoginError(notOnPath(target.cli))
   const { args, env } = invocation(target, registry)
   const { code, output } = await run(target.cli, [...args, '--username', username, '--password-stdin'], { input: secret, env, timeoutMs })
   if (code !== 0) throw new LoginError(`${target.cli} login ${registry} failed: ${lastLine(output)}`)
@@ -55,4 +63,16 @@ export async function cliLogin(target: Target, registry: string, username: strin
 export async function eraseStored(helper: string, registry: string): Promise<void> {
   const { code, output } = await run(`docker-credential-${helper}`, ['erase'], { input: registry })
   if (code !== 0) throw new LoginError(`docker-credential-${helper} erase ${registry} failed: ${lastLine(output)}`)
+}
+
+/**
+ * docker's login failed in its credential store (docker's "error storing credentials - err: ..."):
+ * osxkeychain, wincred and desktop need a logged-in user's session, which a runner running as a
+ * service does not have (docker/cli#4487, #1263). A config of the job's own has no credsStore.
+ */
+export function storeFailure(err: unknown, store: string): unknown {
+  if (!(err instanceof LoginError) || !/error (storing|getting|saving) credentials/i.test(err.message)) return err
+  return new LoginError(
+    `${err.message}. docker keeps logins in credsStore "${store}", which can need an interactive session: set docker-config: isolated to keep this job's login in a config of its own`,
+  )
 }

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeSecretFile } from './dockerconfig.js'
+import { decodeClaims } from '../token/jwt.js'
 import { getIdToken } from '../token/oidc.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../net/retry.js'
 import { exchangeToken } from '../token/sts.js'
@@ -65,6 +66,29 @@ export function writeCache(file: string, cached: CachedToken): void {
   writeSecretFile(file, JSON.stringify(cached))
 }
 
+/**
+ * The token for `get`: the cached one while it has time left, else a fresh one, cached for the
+ * next call. A cache that cannot be written (a file held open on Windows, a full disk) costs the
+ * next call an exchange, never this pull: the token in hand is valid.
+ */
+export async function freshToken(
+  s: HelperSettings,
+  warn: (message: string) => void,
+  issue = () => issueToken(s, process.env, { onRetry: warn }),
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  const cached = readCache(s.cacheFile)
+  if (cached && !needsRefresh(cached, now)) return cached.token
+  const token = await issue()
+  const exp = decodeClaims(token).exp
+  try {
+    writeCache(s.cacheFile, { token, iat: now, exp: typeof exp === 'number' ? exp : now + 300 })
+  } catch (err) {
+    warn(`could not cache the token (${(err as Error).message}); the next call exchanges a new one`)
+  }
+  return token
+}
+
 /** Host[:port] of a server URL as docker passes it (https://cgr.dev, cgr.dev/v2/, ...). */
 export function registryHost(serverUrl: string): string {
   return serverUrl
@@ -93,7 +117,9 @@ export function installHelper(
   writeCache(settings.cacheFile, first)
   const args = [process.execPath, helperJs, settingsFile]
   if (platform === 'win32') {
-    writeFileSync(join(dir, `docker-credential-${HELPER_NAME}.cmd`), `@${args.map((a) => `"${a}"`).join(' ')} %*\r\n`)
+    // cmd expands %NAME% even inside quotes: a literal % in a path is written %%.
+    const quoted = args.map((a) => `"${a.replace(/%/g, '%%')}"`)
+    writeFileSync(join(dir, `docker-credential-${HELPER_NAME}.cmd`), `@${quoted.join(' ')} %*\r\n`)
   } else {
     writeFileSync(join(dir, `docker-credential-${HELPER_NAME}`), `#!/bin/sh\nexec ${args.map(quoteSh).join(' ')} "$@"\n`, { mode: 0o755 })
   }

@@ -12,13 +12,13 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { homeDir } from '../util/home.js'
+import { renameRetrying } from '../util/winfs.js'
 
 export type DockerConfig = Record<string, unknown> & {
   credHelpers?: Record<string, unknown>
@@ -112,7 +112,7 @@ export function writeSecretFile(file: string, text: string, mode = 0o600): void 
       const owner = statSync(file, { throwIfNoEntry: false }) ?? statSync(dirname(file))
       chownSync(temp, owner.uid, owner.gid)
     }
-    renameSync(temp, file)
+    renameRetrying(temp, file)
   } catch (err) {
     rmSync(temp, { force: true })
     throw err

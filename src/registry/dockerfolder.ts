@@ -1,11 +1,12 @@
 // Which docker config folder the login lands in: docker's default, a folder the user names, or a
 // config of the job's own under RUNNER_TEMP that behaves as the user's except for credentials.
 import * as core from '@actions/core'
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { homeDir } from '../util/home.js'
 import { registryHost } from './credhelper.js'
 import { DockerConfigError, dockerConfigDir, loadConfig, realFile, section, writeSecretFile } from './dockerconfig.js'
+import { linkOrCopy } from '../util/winfs.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
 export function expandHome(path: string, home: string | (() => string)): string {
@@ -44,7 +45,7 @@ export function isolateDockerConfig(from: string, to: string, registry: string):
     if (name.startsWith('config.json')) continue // the config, and docker's temp files of it
     const target = resolve(from, name)
     try {
-      symlinkSync(target, join(to, name), isFolder(target) ? 'junction' : 'file')
+      linkOrCopy(target, join(to, name), isFolder(target)) // Windows service accounts may not make file symbolic links
     } catch (err) {
       core.warning(`The isolated docker config has no ${name}: could not link ${target} (${(err as Error).message})`)
     }

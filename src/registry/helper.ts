@@ -3,8 +3,7 @@
 // otherwise exchanges a fresh OIDC token from the step's runner variables. stdout carries only
 // protocol answers; errors go to stderr with a non-zero exit.
 import { rmSync } from 'node:fs'
-import { decodeClaims } from '../token/jwt.js'
-import { issueToken, loadSettings, needsRefresh, readCache, registryHost, writeCache, type HelperSettings } from './credhelper.js'
+import { freshToken, loadSettings, registryHost } from './credhelper.js'
 
 const NOT_FOUND = 'credentials not found in native keychain'
 const stderr = (message: string) => process.stderr.write(`setup-chainctl credential helper: ${message}\n`)
@@ -13,16 +12,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')
-}
-
-async function freshToken(s: HelperSettings): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  const cached = readCache(s.cacheFile)
-  if (cached && !needsRefresh(cached, now)) return cached.token
-  const token = await issueToken(s, process.env, { onRetry: stderr })
-  const exp = decodeClaims(token).exp
-  writeCache(s.cacheFile, { token, iat: now, exp: typeof exp === 'number' ? exp : now + 300 })
-  return token
 }
 
 async function main(): Promise<number> {
@@ -35,7 +24,7 @@ async function main(): Promise<number> {
         process.stdout.write(`${NOT_FOUND}\n`)
         return 1
       }
-      const token = await freshToken(s)
+      const token = await freshToken(s, stderr)
       process.stdout.write(JSON.stringify({ ServerURL: server.trim(), Username: '_token', Secret: token }) + '\n')
       return 0
     }

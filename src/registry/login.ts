@@ -11,7 +11,7 @@ import { setEntry } from './configentry.js'
 import { authEntry, loadConfig, realFile, registryOnlyConfig, storedEntry, writeSecretFile } from './dockerconfig.js'
 import { chooseDockerConfig } from './dockerfolder.js'
 import { decodeClaims } from '../token/jwt.js'
-import { cliLogin, LoginError, onPath, podmanAuthFile, type Cli, type Target } from './clis.js'
+import { cliLogin, LoginError, onPath, podmanAuthFile, storeFailure, type Cli, type Target } from './clis.js'
 import { privateDir, remember } from '../util/state.js'
 import type { RegistryUndo } from './undo.js'
 
@@ -23,7 +23,7 @@ export interface LoginOptions extends TokenRequest {
   dockerConfig: string
   /** Register a refreshing credential helper instead of storing a token. */
   credentialHelper: boolean
-  /** Which CLIs log in; `auto`: those of docker and podman found on PATH. */
+  /** Which CLIs log in; `auto`: those of docker and podman found on PATH; none: an empty list. */
   containerCli: { auto: boolean; clis: Cli[] }
 }
 
@@ -50,8 +50,6 @@ interface Plan {
 function plan(inputs: LoginOptions, dockerDir: string): { plans: Plan[]; served: Cli[] } {
   const { auto, clis } = inputs.containerCli
   const found = clis.filter((cli) => !auto || onPath(cli))
-  if (found.length === 0)
-    core.warning(`No container CLI (${clis.join(', ')}) on PATH: nothing logged in; the dockerconfigjson output still works.`)
   const dockerFile = realFile(join(dockerDir, 'config.json'))
   const config = () => loadConfig(dockerFile).config
   const plans: Plan[] = []
@@ -90,7 +88,9 @@ async function logIn(p: Plan, registry: string, creds: Credentials, work: string
       join(scratch, 'config.json'),
       JSON.stringify({ auths: { [registry]: {} }, ...(p.store ? { credsStore: p.store } : {}) }),
     )
-    await cliLogin(target, registry, creds.username, creds.secret)
+    await cliLogin(target, registry, creds.username, creds.secret).catch((err: unknown) => {
+      throw p.store ? storeFailure(err, p.store) : err
+    })
     if (p.store) return undefined
     const entry = storedEntry(join(scratch, 'config.json'), registry)
     if (!entry)
@@ -109,6 +109,7 @@ async function logIn(p: Plan, registry: string, creds: Credentials, work: string
 async function loginClis(inputs: LoginOptions, creds: Credentials, work: string, dockerDir: string): Promise<string[]> {
   const { registry, logout } = inputs
   const { plans, served } = plan(inputs, dockerDir)
+  if (plans.length + served.length === 0) return withoutClis(inputs, creds, work, dockerDir)
   const checked = plans.some((p) => p.cli === 'docker')
   const results = await Promise.allSettled(
     plans.map(async (p) => (p.cli === 'podman' && checked ? authEntry(creds.username, creds.secret) : logIn(p, registry, creds, work))),
@@ -136,6 +137,32 @@ async function loginClis(inputs: LoginOptions, creds: Credentials, work: string,
     done.push(p.cli)
   }
   return [...done, ...served]
+}
+
+/**
+ * No CLI logs in. `container-cli: none`: nothing is written but the dockerconfigjson output.
+ * Under auto with neither docker nor podman on PATH (GitHub's macOS images), docker's login entry
+ * is written to docker's config directly, where crane, oras, cosign, ko and skopeo read it; not
+ * when that config sends the registry to a credential store, which those tools would ask instead.
+ */
+function withoutClis(inputs: LoginOptions, creds: Credentials, work: string, dockerDir: string): string[] {
+  const { registry } = inputs
+  if (!inputs.containerCli.auto) return [] // the step's log says nothing was logged in
+  const file = realFile(join(dockerDir, 'config.json'))
+  const { credHelpers, credsStore } = loadConfig(file).config
+  const store = credHelpers?.[registry] || credsStore
+  if (store) {
+    core.warning(
+      `No docker or podman on PATH, and ${file} sends ${registry} to docker-credential-${String(store)}: nothing was written; set docker-config: isolated for a config of the job's own, or container-cli: none`,
+    )
+    return []
+  }
+  const undo = setEntry(file, 'auths', registry, authEntry(creds.username, creds.secret), inputs.logout ? work : undefined)
+  if (undo) remember({ kind: 'entry', what: 'docker config', ...undo } satisfies RegistryUndo)
+  core.info(
+    `No docker or podman on PATH: wrote the ${registry} login to ${file} for crane, oras, cosign, ko and skopeo (container-cli: none skips this)`,
+  )
+  return ['docker config']
 }
 
 /**

@@ -4,7 +4,7 @@ import { eraseStored } from './clis.js'
 
 export type RegistryUndo =
   /** Put back one entry of a config file: a CLI's login or the credential helper's. */
-  | ({ kind: 'entry'; what: 'docker' | 'podman' | 'credential helper' } & EntryUndo)
+  | ({ kind: 'entry'; what: 'docker' | 'podman' | 'docker config' | 'credential helper' } & EntryUndo)
   /** Erase docker's login from the credential store (docker-credential-<helper>) it went to. */
   | { kind: 'store-erase'; registry: string; helper: string }
 
