@@ -17,8 +17,8 @@ __webpack_require__.d(__webpack_exports__, {
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __webpack_require__(9997);
-// EXTERNAL MODULE: ./src/net/http.ts + 2 modules
-var http = __webpack_require__(3746);
+// EXTERNAL MODULE: ./src/net/http.ts + 5 modules
+var http = __webpack_require__(8399);
 // EXTERNAL MODULE: ./src/images/reference.ts
 var reference = __webpack_require__(4719);
 ;// CONCATENATED MODULE: ./src/images/pullfailure.ts
@@ -26,13 +26,54 @@ var reference = __webpack_require__(4719);
 
 
 
-/** A WWW-Authenticate challenge such as `Bearer realm="https://cgr.dev/token",service="cgr.dev"`. */
+const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+const QUOTED = /"((?:[^"\\]|\\.)*)"/y;
+const SPACE = /[ \t]*/y;
+/** The text `re` (sticky) matches at `at` in `text`, and where it ends. */
+function take(re, text, at) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    return [m, m ? re.lastIndex : at];
+}
+/**
+ * Every challenge of a WWW-Authenticate value (RFC 9110 11.6.1): `scheme [token68 | name=value,
+ * ...]`, challenges and parameters separated by commas, values tokens or quoted strings with
+ * backslash escapes. A token followed by `=` is a parameter of the challenge before it; any other
+ * token starts a challenge. Scheme and parameter names are case-insensitive (lowercased here).
+ */
+function parseChallenges(header) {
+    const challenges = [];
+    let at = 0;
+    while (at < header.length) {
+        if (/[\s,]/.test(header[at])) {
+            at++;
+            continue;
+        }
+        const [token, afterToken] = take(TOKEN, header, at);
+        if (!token) {
+            at++; // a character no token holds (the padding of a token68): passed over
+            continue;
+        }
+        let [, next] = take(SPACE, header, afterToken);
+        const current = challenges[challenges.length - 1];
+        if (header[next] !== '=' || !current) {
+            challenges.push({ scheme: token[0].toLowerCase(), params: {} });
+            at = afterToken;
+            continue;
+        }
+        ;
+        [, next] = take(SPACE, header, next + 1);
+        const [quoted, afterQuoted] = take(QUOTED, header, next);
+        const [plain, afterPlain] = take(TOKEN, header, next);
+        current.params[token[0].toLowerCase()] ??= quoted ? quoted[1].replace(/\\(.)/g, '$1') : (plain?.[0] ?? '');
+        at = quoted ? afterQuoted : afterPlain;
+    }
+    return challenges;
+}
+/** The challenge a registry pull answers: the Bearer one when offered, else the first. */
 function parseChallenge(header) {
-    const [, scheme = '', rest = ''] = /^\s*([A-Za-z]+)(.*)$/s.exec(header) ?? [];
-    const params = {};
-    for (const m of rest.matchAll(/([A-Za-z_]+)=(?:"([^"]*)"|([^,\s]*))/g))
-        params[m[1].toLowerCase()] = m[2] ?? m[3];
-    return { scheme: scheme.toLowerCase(), params };
+    const all = parseChallenges(header);
+    return all.find((c) => c.scheme === 'bearer') ?? all[0] ?? { scheme: '', params: {} };
 }
 /** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */
 function answer(status, body = '') {
@@ -171,7 +212,8 @@ function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
 function failureOf(err) {
     if (err instanceof Failed)
         return err.failure;
-    if (err instanceof http/* HttpError */.j$)
+    // Only a network that failed through every retry is an outage; a refused redirect or proxy, a body over its cap, are answers.
+    if (err instanceof http/* UnreachableError */.Jk)
         return { kind: 'registry unreachable', detail: err.message };
     return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) };
 }
@@ -198,9 +240,9 @@ class RegistrySession {
         this.basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
         this.groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])));
     }
-    request(method, url, headers, sink, maxBytes) {
+    request(method, url, headers, more = {}) {
         const { mask: _mask, ...opts } = this.opts;
-        return (0,http/* send */.tN)({ method, url, headers }, { service: this.login.registry, ...opts, sink, maxBytes, agent: this.agent });
+        return (0,http/* send */.tN)({ method, url, headers }, { service: this.login.registry, ...opts, ...more, agent: this.agent });
     }
     /** Once per registry: how it wants to be authenticated. */
     async fetchChallenge() {
@@ -277,7 +319,7 @@ class RegistrySession {
     }
     /** A 404's two causes: the tag list answers for the repository. */
     async repositoryKnown(image, headers) {
-        const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers);
+        const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers, { statusOnly: true });
         return res.status === 200 ? true : res.status === 404 ? false : undefined;
     }
     /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
@@ -290,7 +332,7 @@ class RegistrySession {
                 hash.update(chunk);
             digest = `sha256:${hash.digest('hex')}`;
         };
-        const res = await this.request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
+        const res = await this.request('GET', url, headers, { sink: hashing, maxBytes: MAX_MANIFEST_BYTES }).catch((err) => {
             if (!(err instanceof http/* BodyTooLargeError */.Au))
                 throw err;
             throw new Failed({

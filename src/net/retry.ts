@@ -59,3 +59,45 @@ export function nextDelayMs(
   // Leave at least a moment for the next attempt itself.
   return delay + 100 < remainingMs ? delay : undefined
 }
+
+/** TLS verification failures: the certificate the server showed is not one to trust, now or on a retry. */
+const UNTRUSTED = new Set([
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+])
+/** Requests Node refuses to send (a control character in a header, a URL it cannot parse). */
+const UNSENDABLE = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_URL',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_UNESCAPED_CHARACTERS',
+])
+
+/**
+ * Whether a request that failed with this error code can succeed on another try: network errors
+ * and timeouts can, an untrusted certificate, a request Node will not send or an answer its
+ * parser rejects (HPE_*, but a connection cut mid-answer) cannot. Unknown codes are retried.
+ */
+export function isRetryableError(code: string | undefined): boolean {
+  if (!code) return true
+  if (UNTRUSTED.has(code) || UNSENDABLE.has(code)) return false
+  return !code.startsWith('HPE_') || code === 'HPE_INVALID_EOF_STATE'
+}
