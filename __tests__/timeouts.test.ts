@@ -32,7 +32,12 @@ function running(pid: number): boolean {
   return existsSync(stat) && !/\) Z /.test(readFileSync(stat, 'utf8'))
 }
 
-async function expectStopped(work: Promise<unknown>, cli: string, message: string, kind: new (...args: never[]) => Error = ExecError): Promise<void> {
+async function expectStopped(
+  work: Promise<unknown>,
+  cli: string,
+  message: string,
+  kind: new (...args: never[]) => Error = ExecError,
+): Promise<void> {
   const started = Date.now()
   const err = await work.then(
     () => new Error('expected a timeout'),
