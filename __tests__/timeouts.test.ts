@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChainctlError, login } from '../src/chainctl/setup.js'
 import { ExecError, lastLine, run } from '../src/util/exec.js'
+import { LOGIN_POLICY } from '../src/net/retry.js'
 import { parseInputs } from '../src/inputs.js'
 import { cliLogin } from '../src/registry/clis.js'
 
@@ -73,7 +74,11 @@ describe('a CLI that hangs is stopped at its time limit', () => {
     const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
     const retries: string[] = []
     await expectStopped(
-      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', { timeoutMs: 300, deadlineAt: Date.now() + 300, onRetry: (l) => retries.push(l) }),
+      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', {
+        timeoutMs: 300,
+        policy: { ...LOGIN_POLICY, deadlineMs: 300 },
+        onRetry: (l) => retries.push(l),
+      }),
       'chainctl',
       `chainctl auth login --audience apk.cgr.dev failed after 1 attempt(s): chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 did not finish within 0.3s and was stopped`,
       ChainctlError,

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { classifyLoginFailure } from '../../src/chainctl/loginfailure.js'
 import { ChainctlError, login } from '../../src/chainctl/setup.js'
 import { parseInputs } from '../../src/inputs.js'
+import { LOGIN_POLICY } from '../../src/net/retry.js'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
 const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
@@ -62,13 +63,14 @@ describe('login', () => {
   it('retries a rate-limited login, logging each retry, until it logs in', async () => {
     const retries: string[] = []
     const c = chainctl(2, 'Error: rpc error: code = ResourceExhausted desc = rate limit exceeded')
-    await login(c, inputs, IDENTITY, 'apk.cgr.dev', { onRetry: (l) => retries.push(l) })
+    const rateLimit = { attempts: 10, baseMs: 200, capMs: 400, deadlineMs: 5000 }
+    await login(c, inputs, IDENTITY, 'apk.cgr.dev', { policy: { ...LOGIN_POLICY, rateLimit }, onRetry: (l) => retries.push(l) })
     expect(runs()).toBe(3)
     expect(retries).toEqual([
       expect.stringMatching(
-        /^chainctl auth login --audience apk\.cgr\.dev failed \(rate limited\): Error: rpc error: code = ResourceExhausted desc = rate limit exceeded; retry 1\/4 in \d+\.\ds$/,
+        /^chainctl auth login --audience apk\.cgr\.dev failed \(rate limited\): Error: rpc error: code = ResourceExhausted desc = rate limit exceeded; retry 1\/9 in \d+\.\ds$/,
       ),
-      expect.stringMatching(/\(rate limited\).*; retry 2\/4 in/),
+      expect.stringMatching(/\(rate limited\).*; retry 2\/9 in/),
     ])
   })
 
@@ -84,7 +86,10 @@ describe('login', () => {
   it('stops retrying at the shared deadline, naming the attempts', async () => {
     const c = chainctl(100, 'Error: rpc error: code = Unavailable desc = connection error')
     const started = Date.now()
-    const err = await login(c, inputs, IDENTITY, undefined, { deadlineAt: started + 1500, onRetry: () => undefined }).catch((e: Error) => e)
+    const err = await login(c, inputs, IDENTITY, undefined, {
+      policy: { ...LOGIN_POLICY, deadlineMs: 1500 },
+      onRetry: () => undefined,
+    }).catch((e: Error) => e)
     expect(Date.now() - started).toBeLessThan(1600)
     expect((err as Error).message).toMatch(/^chainctl auth login failed after \d attempt\(s\): Error: rpc error: code = Unavailable/)
     expect(runs()).toBeGreaterThanOrEqual(2)

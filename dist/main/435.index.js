@@ -24,13 +24,6 @@ var exec = __webpack_require__(2817);
 // EXTERNAL MODULE: ./src/net/retry.ts
 var net_retry = __webpack_require__(7893);
 ;// CONCATENATED MODULE: ./src/chainctl/loginfailure.ts
-// Pure: whether a failed `chainctl auth login` can succeed on another try, from what chainctl
-// printed. chainctl exchanges the job's token at the STS over gRPC (chainguard.dev/sdk's sts), so
-// its failures read `rpc error: code = <Code> desc = ...`; over HTTP/1 they read as the status
-// (`429 Too Many Requests`); the network's as Go's errors (`connection reset by peer`, `EOF`).
-
-/** Each login is one chainctl run: up to 30 s; the three logins share a minute for their retries. */
-const LOGIN_POLICY = { ...net_retry/* DEFAULT_POLICY */.zj, timeoutMs: 30_000, deadlineMs: 60_000 };
 /** gRPC codes a later try can get past; every other code is an answer (PermissionDenied, Unauthenticated, ...). */
 const RETRIED_CODES = {
     ResourceExhausted: 'rate limited',
@@ -276,23 +269,26 @@ async function login(chainctl, c, identity, audience, limits = {}) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env;
     const what = `chainctl auth login${audience ? ` --audience ${audience}` : ''}`;
-    const { signal, onRetry = core/* warning */.$e, deadlineAt = Date.now() + LOGIN_POLICY.deadlineMs } = limits;
-    const timeoutMs = limits.timeoutMs ?? LOGIN_POLICY.timeoutMs;
+    const { signal, onRetry = core/* warning */.$e, startedAt = Date.now(), policy = net_retry/* LOGIN_POLICY */.XV } = limits;
+    const remaining = (deadlineMs) => startedAt + deadlineMs - Date.now();
+    let schedule = policy; // after a rate-limited attempt, its schedule's deadline bounds the next
+    const timeoutMs = limits.timeoutMs ?? policy.timeoutMs;
     for (let retry = 0;; retry++) {
         // A login that overran its time is retried like a timed-out request; a cancelled one is not.
         const failed = await (0,exec/* run */.eF)(chainctl.path, args, {
             env,
             signal,
-            timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineAt - Date.now())),
+            timeoutMs: Math.max(1, Math.min(timeoutMs, remaining(schedule.deadlineMs))),
         }).then(({ code, output }) => (code === 0 ? undefined : (0,exec/* lastLine */.fM)(output)), (err) => (signal?.aborted || !/did not finish within/.test(err.message) ? Promise.reject(err) : err.message));
         if (failed === undefined)
             return;
         const failure = classifyLoginFailure(failed);
-        const delay = failure.retry ? (0,net_retry/* nextDelayMs */.j6)(retry, undefined, deadlineAt - Date.now(), LOGIN_POLICY) : undefined;
+        schedule = (0,net_retry/* scheduleFor */.hd)(policy, failure.why === 'rate limited');
+        const delay = failure.retry ? (0,net_retry/* nextDelayMs */.j6)(retry, undefined, remaining(schedule.deadlineMs), schedule) : undefined;
         if (delay === undefined) {
             throw new ChainctlError(retry === 0 && !failure.retry ? `${what} failed: ${failed}` : `${what} failed after ${retry + 1} attempt(s): ${failed}`);
         }
-        onRetry(`${what} failed (${failure.why}): ${failed}; retry ${retry + 1}/${LOGIN_POLICY.attempts - 1} in ${(delay / 1000).toFixed(1)}s`);
+        onRetry(`${what} failed (${failure.why}): ${failed}; retry ${retry + 1}/${schedule.attempts - 1} in ${(delay / 1000).toFixed(1)}s`);
         await (0,promises_.setTimeout)(delay, undefined, { signal }).catch(() => Promise.reject(new exec/* ExecError */.cI(`${what} was cancelled`)));
     }
 }
@@ -308,7 +304,7 @@ const USED_BY = {
  * goes on, unless this step needs that host (env-auth needs apk). Returns the hosts logged in to.
  */
 async function loginAll(chainctl, c, identity, a) {
-    const limits = { signal: a.signal, deadlineAt: Date.now() + LOGIN_POLICY.deadlineMs, onRetry: a.log.warning };
+    const limits = { signal: a.signal, startedAt: Date.now(), onRetry: a.log.warning };
     const hosts = [
         { host: c.apkHost, kind: 'apk', needed: c.envAuth },
         { host: c.librariesHost, kind: 'libraries', needed: false },

@@ -2,16 +2,11 @@
 // printed. chainctl exchanges the job's token at the STS over gRPC (chainguard.dev/sdk's sts), so
 // its failures read `rpc error: code = <Code> desc = ...`; over HTTP/1 they read as the status
 // (`429 Too Many Requests`); the network's as Go's errors (`connection reset by peer`, `EOF`).
-import { DEFAULT_POLICY, type RetryPolicy } from '../net/retry.js'
-
 export interface LoginFailure {
   retry: boolean
   /** A few words for the log: why it is retried, or that it is a refusal. */
   why: string
 }
-
-/** Each login is one chainctl run: up to 30 s; the three logins share a minute for their retries. */
-export const LOGIN_POLICY: RetryPolicy = { ...DEFAULT_POLICY, timeoutMs: 30_000, deadlineMs: 60_000 }
 
 /** gRPC codes a later try can get past; every other code is an answer (PermissionDenied, Unauthenticated, ...). */
 const RETRIED_CODES: Record<string, string> = {

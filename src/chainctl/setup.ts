@@ -6,8 +6,8 @@ import * as core from '@actions/core'
 import type { Credentials } from '../token/credentials.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ExecError, lastLine, run, type RunOptions } from '../util/exec.js'
-import { nextDelayMs } from '../net/retry.js'
-import { classifyLoginFailure, LOGIN_POLICY } from './loginfailure.js'
+import { LOGIN_POLICY, nextDelayMs, scheduleFor, type RetryPolicy } from '../net/retry.js'
+import { classifyLoginFailure } from './loginfailure.js'
 import type { HeldLog } from '../util/heldlog.js'
 import type { ChainctlOptions } from './options.js'
 import { dropChainctl, fetchChainctl, keepChainctl, type Installed } from './install.js'
@@ -30,8 +30,9 @@ export interface Alongside {
 }
 
 export interface LoginLimits extends Pick<RunOptions, 'timeoutMs' | 'signal'> {
-  /** When the retries of this login (and those started with it) end, as a Date.now() time. */
-  deadlineAt?: number
+  /** When the retries of this login (and of those started with it) began, as a Date.now() time. */
+  startedAt?: number
+  policy?: RetryPolicy
   /** Logs each retry. */
   onRetry?: (line: string) => void
 }
@@ -44,27 +45,30 @@ export async function login(chainctl: Installed, c: ChainctlOptions, identity: s
   const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`]
   const env = c.configPath ? { ...process.env, CHAINCTL_CONFIG: c.configPath } : process.env
   const what = `chainctl auth login${audience ? ` --audience ${audience}` : ''}`
-  const { signal, onRetry = core.warning, deadlineAt = Date.now() + LOGIN_POLICY.deadlineMs } = limits
-  const timeoutMs = limits.timeoutMs ?? LOGIN_POLICY.timeoutMs
+  const { signal, onRetry = core.warning, startedAt = Date.now(), policy = LOGIN_POLICY } = limits
+  const remaining = (deadlineMs: number) => startedAt + deadlineMs - Date.now()
+  let schedule = policy // after a rate-limited attempt, its schedule's deadline bounds the next
+  const timeoutMs = limits.timeoutMs ?? policy.timeoutMs
   for (let retry = 0; ; retry++) {
     // A login that overran its time is retried like a timed-out request; a cancelled one is not.
     const failed = await run(chainctl.path, args, {
       env,
       signal,
-      timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineAt - Date.now())),
+      timeoutMs: Math.max(1, Math.min(timeoutMs, remaining(schedule.deadlineMs))),
     }).then(
       ({ code, output }) => (code === 0 ? undefined : lastLine(output)),
       (err: Error) => (signal?.aborted || !/did not finish within/.test(err.message) ? Promise.reject(err) : err.message),
     )
     if (failed === undefined) return
     const failure = classifyLoginFailure(failed)
-    const delay = failure.retry ? nextDelayMs(retry, undefined, deadlineAt - Date.now(), LOGIN_POLICY) : undefined
+    schedule = scheduleFor(policy, failure.why === 'rate limited')
+    const delay = failure.retry ? nextDelayMs(retry, undefined, remaining(schedule.deadlineMs), schedule) : undefined
     if (delay === undefined) {
       throw new ChainctlError(
         retry === 0 && !failure.retry ? `${what} failed: ${failed}` : `${what} failed after ${retry + 1} attempt(s): ${failed}`,
       )
     }
-    onRetry(`${what} failed (${failure.why}): ${failed}; retry ${retry + 1}/${LOGIN_POLICY.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
+    onRetry(`${what} failed (${failure.why}): ${failed}; retry ${retry + 1}/${schedule.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
     await sleep(delay, undefined, { signal }).catch(() => Promise.reject(new ExecError(`${what} was cancelled`)))
   }
 }
@@ -82,7 +86,7 @@ const USED_BY: Record<'apk' | 'libraries', (host: string) => string> = {
  * goes on, unless this step needs that host (env-auth needs apk). Returns the hosts logged in to.
  */
 async function loginAll(chainctl: Installed, c: ChainctlOptions, identity: string, a: Alongside): Promise<string[]> {
-  const limits = { signal: a.signal, deadlineAt: Date.now() + LOGIN_POLICY.deadlineMs, onRetry: a.log.warning }
+  const limits = { signal: a.signal, startedAt: Date.now(), onRetry: a.log.warning }
   const hosts = [
     { host: c.apkHost, kind: 'apk' as const, needed: c.envAuth },
     { host: c.librariesHost, kind: 'libraries' as const, needed: false },

@@ -8,7 +8,15 @@ import { oneLine } from '../util/text.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bypassesProxy, noProxyEnv } from './proxy.js'
 import { MAX_REDIRECTS, REDIRECTS, redirected, type Hop, type Method } from './redirect.js'
-import { DEFAULT_POLICY, isRetryableError, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
+import {
+  DEFAULT_POLICY,
+  isRetryableError,
+  isRetryableStatus,
+  nextDelayMs,
+  parseRetryAfter,
+  scheduleFor,
+  type RetryPolicy,
+} from './retry.js'
 
 export interface Request {
   method: Method
@@ -198,13 +206,15 @@ function reasonOf(err: unknown): string {
 export async function send(req: Request, opts: RequestOptions): Promise<Response> {
   const policy = opts.policy ?? DEFAULT_POLICY
   const started = Date.now()
-  const remaining = () => policy.deadlineMs - (Date.now() - started)
+  const remaining = (deadlineMs: number) => deadlineMs - (Date.now() - started)
+  // An attempt after a 429 runs within the rate-limit schedule's deadline, any other within the policy's own.
+  let schedule = policy
   for (let retry = 0; ; retry++) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
     let res: Response | undefined
     let reason: string
     try {
-      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts)
+      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining(schedule.deadlineMs))), opts)
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {
@@ -215,13 +225,14 @@ export async function send(req: Request, opts: RequestOptions): Promise<Response
         throw new HttpError(`${opts.service} ${reason}: ${oneLine(String((err as Error)?.message ?? err))}; not retried`)
     }
     const retryAfter = res && parseRetryAfter(String(res.headers['retry-after'] ?? ''))
-    const delay = nextDelayMs(retry, retryAfter, remaining(), policy)
+    schedule = scheduleFor(policy, res?.status === 429)
+    const delay = nextDelayMs(retry, retryAfter, remaining(schedule.deadlineMs), schedule)
     if (delay === undefined) {
       if (res) return res
       const elapsed = ((Date.now() - started) / 1000).toFixed(1)
       throw new UnreachableError(`${opts.service} ${reason} after ${retry + 1} attempt(s) in ${elapsed}s`)
     }
-    opts.onRetry?.(`${opts.service} ${reason}; retry ${retry + 1}/${policy.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
+    opts.onRetry?.(`${opts.service} ${reason}; retry ${retry + 1}/${schedule.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
     await sleep(delay, undefined, { signal: opts.signal }).catch(() => {
       throw cancelled(opts.service)
     })

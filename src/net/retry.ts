@@ -11,15 +11,30 @@ export interface RetryPolicy {
   timeoutMs: number
   /** Overall budget for all attempts and waits together. */
   deadlineMs: number
+  /** The schedule once the server said it is rate limiting (429): in place of attempts, baseMs, capMs and deadlineMs. */
+  rateLimit?: Pick<RetryPolicy, 'attempts' | 'baseMs' | 'capMs' | 'deadlineMs'>
 }
 
+/**
+ * A 429 is a server turning load away, not a fault: the retries spread over a window as wide as a
+ * matrix's backlog (test/bench/matrix.ts: 1000 jobs at 20 exchanges/s all log in; 256 jobs make
+ * at most 1.5 attempts per exchange), where a fault's retries come back within seconds.
+ */
 export const DEFAULT_POLICY: RetryPolicy = {
   attempts: 5,
   baseMs: 500,
   capMs: 8_000,
   timeoutMs: 10_000,
   deadlineMs: 30_000,
+  rateLimit: { attempts: 10, baseMs: 45_000, capMs: 120_000, deadlineMs: 300_000 },
 }
+
+/** chainctl's logins: each attempt one chainctl run of up to 30 s; the three logins share one deadline. */
+export const LOGIN_POLICY: RetryPolicy = { ...DEFAULT_POLICY, timeoutMs: 30_000, deadlineMs: 60_000 }
+
+/** The schedule to retry by: the policy's own, or its rate-limit schedule after a 429. */
+export const scheduleFor = (policy: RetryPolicy, rateLimited: boolean): RetryPolicy =>
+  rateLimited && policy.rateLimit ? { ...policy, ...policy.rateLimit } : policy
 
 /** 429 and 5xx can succeed later; every other status (auth failures above all) cannot. */
 export function isRetryableStatus(status: number): boolean {
