@@ -323,14 +323,14 @@ class RegistrySession {
         return res.status === 200 ? true : res.status === 404 ? false : undefined;
     }
     /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
-    async hashManifest(url, headers) {
+    async hashManifest(url, headers, algorithm = 'sha256') {
         const { registry } = this.login;
         let digest;
         const hashing = async (body) => {
-            const hash = (0,external_node_crypto_.createHash)('sha256');
+            const hash = (0,external_node_crypto_.createHash)(algorithm);
             for await (const chunk of body)
                 hash.update(chunk);
-            digest = `sha256:${hash.digest('hex')}`;
+            digest = `${algorithm}:${hash.digest('hex')}`;
         };
         const res = await this.request('GET', url, headers, { sink: hashing, maxBytes: MAX_MANIFEST_BYTES }).catch((err) => {
             if (!(err instanceof http/* BodyTooLargeError */.Au))
@@ -365,7 +365,11 @@ class RegistrySession {
             throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, this.login));
         }
         const header = String(res.headers['docker-content-digest'] ?? '');
-        const digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers);
+        let digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers);
+        // A sha384 or sha512 reference is checked against the manifest's own hash of that kind.
+        const algorithm = image.digest?.split(':')[0];
+        if (image.digest && digest !== image.digest && algorithm !== digest.split(':')[0])
+            digest = await this.hashManifest(url, headers, algorithm);
         if (image.digest && digest !== image.digest) {
             throw new Failed({ kind: 'unexpected answer', detail: `${this.login.registry} served manifest ${digest} for ${image.digest}` });
         }
@@ -376,6 +380,7 @@ class RegistrySession {
 ;// CONCATENATED MODULE: ./src/images/check.ts
 // Checks, right after the login, that it can pull each image the job names, the way a pull
 // starts (see session.ts), all at once within a limit. Returns each image's manifest digest.
+
 
 
 
@@ -391,7 +396,12 @@ async function eachAtOnce(items, limit, work) {
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 /** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
-async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+async function checkImages(written, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+    // One manifest written several ways (acme/a, acme/a:latest, cgr.dev/acme/a) is checked once; each is reported.
+    const key = (i) => `${i.repository}@${(0,reference/* manifestRef */.rx)(i)}`;
+    const byName = new Map(written.map((i) => [key(i), i]));
+    const images = [...byName.values()];
+    const first = (i) => byName.get(key(i));
     const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask });
     core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
     const digests = new Map();
@@ -413,12 +423,12 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         }
     }).finally(() => registry.agent.destroy());
     if (failed.size > 0) {
-        const inOrder = images.filter((i) => failed.has(i)).map((i) => [i, failed.get(i)]);
-        throw new ImageCheckError(describeFailures(inOrder, images.length, login));
+        const inOrder = written.filter((i) => failed.has(first(i))).map((i) => [i, failed.get(first(i))]);
+        throw new ImageCheckError(describeFailures(inOrder, written.length, login));
     }
-    for (const image of images)
-        core/* info */.pq(`  ${image.written}: ${digests.get(image)}`);
-    return Object.fromEntries(images.map((i) => [i.written, digests.get(i)]));
+    for (const image of written)
+        core/* info */.pq(`  ${image.written}: ${digests.get(first(image))}`);
+    return Object.fromEntries(written.map((i) => [i.written, digests.get(first(i))]));
 }
 
 

@@ -183,13 +183,13 @@ export class RegistrySession {
   }
 
   /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
-  private async hashManifest(url: string, headers: Headers): Promise<string> {
+  private async hashManifest(url: string, headers: Headers, algorithm = 'sha256'): Promise<string> {
     const { registry } = this.login
     let digest: string | undefined
     const hashing = async (body: NodeJS.ReadableStream) => {
-      const hash = createHash('sha256')
+      const hash = createHash(algorithm)
       for await (const chunk of body) hash.update(chunk as Buffer)
-      digest = `sha256:${hash.digest('hex')}`
+      digest = `${algorithm}:${hash.digest('hex')}`
     }
     const res = await this.request('GET', url, headers, { sink: hashing, maxBytes: MAX_MANIFEST_BYTES }).catch((err: unknown) => {
       if (!(err instanceof BodyTooLargeError)) throw err
@@ -223,7 +223,11 @@ export class RegistrySession {
       throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, this.login))
     }
     const header = String(res.headers['docker-content-digest'] ?? '')
-    const digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers)
+    let digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers)
+    // A sha384 or sha512 reference is checked against the manifest's own hash of that kind.
+    const algorithm = image.digest?.split(':')[0]
+    if (image.digest && digest !== image.digest && algorithm !== digest.split(':')[0])
+      digest = await this.hashManifest(url, headers, algorithm)
     if (image.digest && digest !== image.digest) {
       throw new Failed({ kind: 'unexpected answer', detail: `${this.login.registry} served manifest ${digest} for ${image.digest}` })
     }
