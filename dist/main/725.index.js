@@ -403,7 +403,8 @@ async function checkImages(written, login, { origin = `https://${login.registry}
     const images = [...byName.values()];
     const first = (i) => byName.get(key(i));
     const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask });
-    core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
+    const distinct = images.length < written.length ? ` (${images.length} distinct)` : '';
+    core/* info */.pq(`Checking that ${written.length} image(s)${distinct} can be pulled from ${login.registry}`);
     const digests = new Map();
     const failed = new Map();
     // An outage one check saw through all its retries is the registry's: the images not yet started

@@ -36,7 +36,8 @@ export async function checkImages(
   const images = [...byName.values()]
   const first = (i: ImageRef) => byName.get(key(i)) as ImageRef
   const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask })
-  core.info(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`)
+  const distinct = images.length < written.length ? ` (${images.length} distinct)` : ''
+  core.info(`Checking that ${written.length} image(s)${distinct} can be pulled from ${login.registry}`)
   const digests = new Map<ImageRef, string>()
   const failed = new Map<ImageRef, Failure>()
   // An outage one check saw through all its retries is the registry's: the images not yet started
