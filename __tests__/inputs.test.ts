@@ -104,6 +104,16 @@ describe('parseInputs', () => {
       /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/,
     ],
     ['a download URL that is not one', { identity: ID, 'download-url': 'mirror' }, /^Input 'download-url' must be an https URL/],
+    [
+      'a download URL ending in a bare ?',
+      { identity: ID, 'download-url': 'https://mirror.example.com/chainctl?' },
+      /^Input 'download-url' must be an https URL.*; got "https:\/\/mirror.example.com\/chainctl\?"$/,
+    ],
+    [
+      'a download URL ending in a bare #',
+      { identity: ID, 'download-url': 'https://mirror.example.com/chainctl#' },
+      /^Input 'download-url' must be an https URL/,
+    ],
     ['verbosity out of range', { identity: ID, verbosity: '9' }, /^Input 'verbosity' must be a number from 0 to 5; got "9"$/],
     ['install not a boolean', { identity: ID, install: 'maybe' }, /^Input 'install' must be true or false/],
     ['env-auth with a pull token', { username: ID, password: 'p', 'env-auth': 'true' }, /^Input 'env-auth' needs 'identity'/],

@@ -3,8 +3,9 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { login } from '../src/chainctl/setup.js'
+import { ChainctlError, login } from '../src/chainctl/setup.js'
 import { ExecError, lastLine, run } from '../src/util/exec.js'
+import { LOGIN_POLICY } from '../src/net/retry.js'
 import { parseInputs } from '../src/inputs.js'
 import { cliLogin } from '../src/registry/clis.js'
 
@@ -32,13 +33,18 @@ function running(pid: number): boolean {
   return existsSync(stat) && !/\) Z /.test(readFileSync(stat, 'utf8'))
 }
 
-async function expectStopped(work: Promise<unknown>, cli: string, message: string): Promise<void> {
+async function expectStopped(
+  work: Promise<unknown>,
+  cli: string,
+  message: string,
+  kind: new (...args: never[]) => Error = ExecError,
+): Promise<void> {
   const started = Date.now()
   const err = await work.then(
     () => new Error('expected a timeout'),
     (e: unknown) => e as Error,
   )
-  expect(err).toBeInstanceOf(ExecError)
+  expect(err).toBeInstanceOf(kind)
   expect(err.message).toBe(message)
   expect(Date.now() - started).toBeLessThan(1500)
   const child = Number(readFileSync(join(dir, `${cli}.child`), 'utf8'))
@@ -63,14 +69,21 @@ describe('a CLI that hangs is stopped at its time limit', () => {
     )
   })
 
-  it('chainctl auth login', async () => {
+  it("chainctl auth login, retried as a timeout until the logins' deadline", async () => {
     const chainctl = { version: '0.2.50', path: join(dir, 'chainctl'), fromCache: false, env: {} }
     const inputs = parseInputs((name) => (name === 'identity' ? IDENTITY : '')).chainctl
+    const retries: string[] = []
     await expectStopped(
-      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', { timeoutMs: 300 }),
+      login(chainctl, inputs, IDENTITY, 'apk.cgr.dev', {
+        timeoutMs: 300,
+        policy: { ...LOGIN_POLICY, deadlineMs: 300 },
+        onRetry: (l) => retries.push(l),
+      }),
       'chainctl',
-      `chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 did not finish within 0.3s and was stopped`,
+      `chainctl auth login --audience apk.cgr.dev failed after 1 attempt(s): chainctl auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 did not finish within 0.3s and was stopped`,
+      ChainctlError,
     )
+    expect(retries).toEqual([])
   })
 })
 

@@ -87,7 +87,8 @@ function downloadUrl(value: string): string {
   }
   const expected = 'must be an https URL (http only for localhost) without credentials, like https://dl.enforce.dev/chainctl'
   if (url && (url.username || url.password)) fail('download-url', expected) // never echo credentials
-  const ok = url && !url.search && !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+  // A bare `?` or `#` leaves search and hash empty, yet every path built on the value would be wrong.
+  const ok = url && !/[?#]/.test(value) && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
   if (!ok) fail('download-url', expected, value)
   return value.replace(/\/+$/, '')
 }

@@ -3,6 +3,7 @@ import {
   describeFailures,
   manifestFailure,
   parseChallenge,
+  parseChallenges,
   tokenFailure,
   type Who,
 } from '../../src/images/pullfailure.js'
@@ -32,6 +33,37 @@ describe('parseChallenge', () => {
     })
     expect(parseChallenge('Basic realm=registry')).toEqual({ scheme: 'basic', params: { realm: 'registry' } })
     expect(parseChallenge('')).toEqual({ scheme: '', params: {} })
+  })
+
+  it('parses every challenge (RFC 9110 11.6.1) and picks the Bearer one', () => {
+    expect(parseChallenge('Bearer realm="https://cgr.dev/token",service="cgr.dev", Basic realm="Registry Realm"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://cgr.dev/token', service: 'cgr.dev' },
+    })
+    expect(parseChallenge('Basic realm="Registry Realm", Bearer realm="https://r/token"').params).toEqual({ realm: 'https://r/token' })
+    expect(parseChallenges('Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"')).toEqual([
+      { scheme: 'newauth', params: { realm: 'apps', type: '1', title: 'Login to "apps"' } },
+      { scheme: 'basic', params: { realm: 'simple' } },
+    ])
+  })
+
+  it('takes an escaped quote as part of a value, never as the end of it', () => {
+    expect(parseChallenge('Bearer error_description="a \\",realm=\\"https://evil/\\"",realm="https://r/token"').params).toEqual({
+      error_description: 'a ",realm="https://evil/"',
+      realm: 'https://r/token',
+    })
+  })
+
+  it('reads parameter names whole: x-service is not service; names are case-insensitive', () => {
+    expect(parseChallenge('Bearer realm="https://r/token",x-service="evil",Service="r"').params).toEqual({
+      realm: 'https://r/token',
+      'x-service': 'evil',
+      service: 'r',
+    })
+  })
+
+  it('passes over a token68 to the next challenge', () => {
+    expect(parseChallenges('Negotiate abc==, Bearer realm="https://r/token"').map((c) => c.scheme)).toEqual(['negotiate', 'bearer'])
   })
 })
 

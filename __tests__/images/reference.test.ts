@@ -64,6 +64,11 @@ describe('parseReference', () => {
     expect(parse('reg.example.com:8443/a/b@' + D, 'reg.example.com:8443')).toMatchObject({ repository: 'a/b', digest: D })
   })
 
+  it('takes sha384 and sha512 digests, as go-digest registers them', () => {
+    expect(parse(`o/i@sha384:${'ab'.repeat(48)}`).digest).toBe(`sha384:${'ab'.repeat(48)}`)
+    expect(parse(`o/i:1@sha512:${'ab'.repeat(64)}`)).toMatchObject({ tag: '1', digest: `sha512:${'ab'.repeat(64)}` })
+  })
+
   it('accepts the separators and tag characters of the grammar', () => {
     expect(parse('a_b/c__d/e-f/g--h/i.j:V1_x.y-z')).toMatchObject({ repository: 'a_b/c__d/e-f/g--h/i.j', tag: 'V1_x.y-z' })
     expect(parse(`o/i:${'t'.repeat(128)}`).tag).toHaveLength(128)
@@ -97,14 +102,18 @@ describe('parseReference', () => {
     ['an empty tag', 'o/i:', /^a tag is up to 128/],
     ['a short digest', 'o/i@sha256:abc', /^a digest is sha256:/],
     ['an uppercase digest', `o/i@sha256:${'AB'.repeat(32)}`, /^a digest is sha256:/],
-    ['another algorithm', `o/i@sha512:${'ab'.repeat(64)}`, /^a digest is sha256:/],
+    ['an unregistered algorithm', `o/i@md5:${'ab'.repeat(16)}`, /^a digest is sha256:, sha384: or sha512:/],
+    ['a sha512 digest of sha256 length', `o/i@sha512:${'ab'.repeat(32)}`, /^a digest is sha256:, sha384: or sha512:/],
+    ['a non-ASCII letter that lower-cases to ASCII', 'cgr.dev/acme/\u212Aube', /^a reference is ASCII/],
+    ['a registry written with one', 'cgr.de\u0475/acme/x', /^a reference is ASCII/],
     ['two digests', `o/i@${D}@${D}`, /at most one '@'/],
     ['an empty component', 'o//i', /^a repository path is lowercase/],
     ['a leading separator', 'o/-i', /^a repository path is lowercase/],
     ['a trailing slash', 'cgr.dev/o/', /^a repository path is lowercase/],
     ['a host alone', 'cgr.dev/', /^a repository path is lowercase/],
     ['only a tag', ':latest', /^a repository path is lowercase/],
-    ['a space', 'o/i x', /^a repository path is lowercase/],
+    ['a space', 'o/i x', /^it has whitespace inside/],
+    ['a tab', 'acme.com/python\t3.12', /^it has whitespace inside/],
     ['a shell metacharacter', 'o/$(id)', /^a repository path is lowercase/],
     ['a name too long', `o/${'i'.repeat(260)}`, /^a repository name is at most 255/],
   ])('refuses %s', (_name, ref, message) => {
@@ -120,6 +129,19 @@ describe('parseReferences', () => {
     )
     expect(refs.map((r) => r.written)).toEqual(['acme.com/python:3.12', 'cgr.dev/acme.com/python:3.12-dev', 'chainguard/hello'])
     expect(parseReferences('', 'cgr.dev')).toEqual([])
+  })
+
+  it('splits only on newlines and commas, trimming each item of any whitespace', () => {
+    const refs = parseReferences('\uFEFF acme.com/python:3.12\u00A0, \tchainguard/hello\u2028\r\n', 'cgr.dev')
+    expect(refs.map((r) => r.written)).toEqual(['acme.com/python:3.12', 'chainguard/hello'])
+  })
+
+  it('names an item with whitespace inside as one bad reference, not two images', () => {
+    for (const list of ['acme.com/python 3.12', 'acme.com/python\u00A03.12', 'acme.com/python\u20283.12']) {
+      expect(() => parseReferences(list, 'cgr.dev')).toThrow(
+        /^has an invalid image reference "acme\.com\/python.+3\.12": it has whitespace inside/s,
+      )
+    }
   })
 
   it('names the bad reference and the form expected, on one line', () => {

@@ -1,4 +1,4 @@
-import { backoffMs, DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter } from '../../src/net/retry.js'
+import { backoffMs, DEFAULT_POLICY, isRetryableError, isRetryableStatus, nextDelayMs, parseRetryAfter } from '../../src/net/retry.js'
 
 const policy = { ...DEFAULT_POLICY, attempts: 5, baseMs: 500, capMs: 4000 }
 
@@ -6,6 +6,14 @@ describe('retry policy', () => {
   it('retries 429 and 5xx only', () => {
     expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true)
     expect([200, 400, 401, 403, 404, 409].some(isRetryableStatus)).toBe(false)
+  })
+
+  it('retries network errors, never certificate, unsendable-request or parse failures', () => {
+    const again = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'HPE_INVALID_EOF_STATE', undefined]
+    expect(again.every(isRetryableError)).toBe(true)
+    const never = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED']
+    never.push('ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_INVALID_CHAR', 'ERR_INVALID_URL', 'HPE_HEADER_OVERFLOW', 'HPE_INVALID_CONSTANT')
+    expect(never.some(isRetryableError)).toBe(false)
   })
 
   it('grows the backoff ceiling exponentially up to the cap (full jitter)', () => {

@@ -11,7 +11,9 @@ import { GITHUB_ISSUER, startGitHubOidc, type GitHubOidc } from '../../test/sand
 import { startSts, type Sts } from '../../test/sandbox/sts.ts'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
-const fast = { ...DEFAULT_POLICY, baseMs: 20, capMs: 100, timeoutMs: 500, deadlineMs: 5000 }
+// The rate-limit schedule as fast as the rest: these tests are about Retry-After and the deadline, not the window.
+const rateLimit = { attempts: 5, baseMs: 20, capMs: 100, deadlineMs: 5000 }
+const fast = { ...DEFAULT_POLICY, baseMs: 20, capMs: 100, timeoutMs: 500, deadlineMs: 5000, rateLimit }
 const loopback = { host: '127.0.0.1', port: 0 }
 
 let github: GitHubOidc

@@ -17,8 +17,8 @@ __webpack_require__.d(__webpack_exports__, {
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __webpack_require__(9997);
-// EXTERNAL MODULE: ./src/net/http.ts + 2 modules
-var http = __webpack_require__(3746);
+// EXTERNAL MODULE: ./src/net/http.ts + 4 modules
+var http = __webpack_require__(6740);
 // EXTERNAL MODULE: ./src/images/reference.ts
 var reference = __webpack_require__(4719);
 ;// CONCATENATED MODULE: ./src/images/pullfailure.ts
@@ -26,13 +26,54 @@ var reference = __webpack_require__(4719);
 
 
 
-/** A WWW-Authenticate challenge such as `Bearer realm="https://cgr.dev/token",service="cgr.dev"`. */
+const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+const QUOTED = /"((?:[^"\\]|\\.)*)"/y;
+const SPACE = /[ \t]*/y;
+/** The text `re` (sticky) matches at `at` in `text`, and where it ends. */
+function take(re, text, at) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    return [m, m ? re.lastIndex : at];
+}
+/**
+ * Every challenge of a WWW-Authenticate value (RFC 9110 11.6.1): `scheme [token68 | name=value,
+ * ...]`, challenges and parameters separated by commas, values tokens or quoted strings with
+ * backslash escapes. A token followed by `=` is a parameter of the challenge before it; any other
+ * token starts a challenge. Scheme and parameter names are case-insensitive (lowercased here).
+ */
+function parseChallenges(header) {
+    const challenges = [];
+    let at = 0;
+    while (at < header.length) {
+        if (/[\s,]/.test(header[at])) {
+            at++;
+            continue;
+        }
+        const [token, afterToken] = take(TOKEN, header, at);
+        if (!token) {
+            at++; // a character no token holds (the padding of a token68): passed over
+            continue;
+        }
+        let [, next] = take(SPACE, header, afterToken);
+        const current = challenges[challenges.length - 1];
+        if (header[next] !== '=' || !current) {
+            challenges.push({ scheme: token[0].toLowerCase(), params: {} });
+            at = afterToken;
+            continue;
+        }
+        ;
+        [, next] = take(SPACE, header, next + 1);
+        const [quoted, afterQuoted] = take(QUOTED, header, next);
+        const [plain, afterPlain] = take(TOKEN, header, next);
+        current.params[token[0].toLowerCase()] ??= quoted ? quoted[1].replace(/\\(.)/g, '$1') : (plain?.[0] ?? '');
+        at = quoted ? afterQuoted : afterPlain;
+    }
+    return challenges;
+}
+/** The challenge a registry pull answers: the Bearer one when offered, else the first. */
 function parseChallenge(header) {
-    const [, scheme = '', rest = ''] = /^\s*([A-Za-z]+)(.*)$/s.exec(header) ?? [];
-    const params = {};
-    for (const m of rest.matchAll(/([A-Za-z_]+)=(?:"([^"]*)"|([^,\s]*))/g))
-        params[m[1].toLowerCase()] = m[2] ?? m[3];
-    return { scheme: scheme.toLowerCase(), params };
+    const all = parseChallenges(header);
+    return all.find((c) => c.scheme === 'bearer') ?? all[0] ?? { scheme: '', params: {} };
 }
 /** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */
 function answer(status, body = '') {
@@ -171,7 +212,8 @@ function scopeGroups(repositories, maxChars = MAX_SCOPE_CHARS) {
 function failureOf(err) {
     if (err instanceof Failed)
         return err.failure;
-    if (err instanceof http/* HttpError */.j$)
+    // Only a network that failed through every retry is an outage; a refused redirect or proxy, a body over its cap, are answers.
+    if (err instanceof http/* UnreachableError */.Jk)
         return { kind: 'registry unreachable', detail: err.message };
     return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) };
 }
@@ -198,9 +240,9 @@ class RegistrySession {
         this.basic = `Basic ${Buffer.from(`${login.username}:${login.secret}`).toString('base64')}`;
         this.groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])));
     }
-    request(method, url, headers, sink, maxBytes) {
+    request(method, url, headers, more = {}) {
         const { mask: _mask, ...opts } = this.opts;
-        return (0,http/* send */.tN)({ method, url, headers }, { service: this.login.registry, ...opts, sink, maxBytes, agent: this.agent });
+        return (0,http/* send */.tN)({ method, url, headers }, { service: this.login.registry, ...opts, ...more, agent: this.agent });
     }
     /** Once per registry: how it wants to be authenticated. */
     async fetchChallenge() {
@@ -277,20 +319,20 @@ class RegistrySession {
     }
     /** A 404's two causes: the tag list answers for the repository. */
     async repositoryKnown(image, headers) {
-        const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers);
+        const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers, { statusOnly: true });
         return res.status === 200 ? true : res.status === 404 ? false : undefined;
     }
     /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
-    async hashManifest(url, headers) {
+    async hashManifest(url, headers, algorithm = 'sha256') {
         const { registry } = this.login;
         let digest;
         const hashing = async (body) => {
-            const hash = (0,external_node_crypto_.createHash)('sha256');
+            const hash = (0,external_node_crypto_.createHash)(algorithm);
             for await (const chunk of body)
                 hash.update(chunk);
-            digest = `sha256:${hash.digest('hex')}`;
+            digest = `${algorithm}:${hash.digest('hex')}`;
         };
-        const res = await this.request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err) => {
+        const res = await this.request('GET', url, headers, { sink: hashing, maxBytes: MAX_MANIFEST_BYTES }).catch((err) => {
             if (!(err instanceof http/* BodyTooLargeError */.Au))
                 throw err;
             throw new Failed({
@@ -323,7 +365,11 @@ class RegistrySession {
             throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, this.login));
         }
         const header = String(res.headers['docker-content-digest'] ?? '');
-        const digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers);
+        let digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers);
+        // A sha384 or sha512 reference is checked against the manifest's own hash of that kind.
+        const algorithm = image.digest?.split(':')[0];
+        if (image.digest && digest !== image.digest && algorithm !== digest.split(':')[0])
+            digest = await this.hashManifest(url, headers, algorithm);
         if (image.digest && digest !== image.digest) {
             throw new Failed({ kind: 'unexpected answer', detail: `${this.login.registry} served manifest ${digest} for ${image.digest}` });
         }
@@ -334,6 +380,7 @@ class RegistrySession {
 ;// CONCATENATED MODULE: ./src/images/check.ts
 // Checks, right after the login, that it can pull each image the job names, the way a pull
 // starts (see session.ts), all at once within a limit. Returns each image's manifest digest.
+
 
 
 
@@ -349,9 +396,15 @@ async function eachAtOnce(items, limit, work) {
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 /** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
-async function checkImages(images, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+async function checkImages(written, login, { origin = `https://${login.registry}`, concurrency = 32, mask = core/* setSecret */.Pq, onRetry = core/* warning */.$e, ...opts } = {}) {
+    // One manifest written several ways (acme/a, acme/a:latest, cgr.dev/acme/a) is checked once; each is reported.
+    const key = (i) => `${i.repository}@${(0,reference/* manifestRef */.rx)(i)}`;
+    const byName = new Map(written.map((i) => [key(i), i]));
+    const images = [...byName.values()];
+    const first = (i) => byName.get(key(i));
     const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask });
-    core/* info */.pq(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`);
+    const distinct = images.length < written.length ? ` (${images.length} distinct)` : '';
+    core/* info */.pq(`Checking that ${written.length} image(s)${distinct} can be pulled from ${login.registry}`);
     const digests = new Map();
     const failed = new Map();
     // An outage one check saw through all its retries is the registry's: the images not yet started
@@ -371,12 +424,12 @@ async function checkImages(images, login, { origin = `https://${login.registry}`
         }
     }).finally(() => registry.agent.destroy());
     if (failed.size > 0) {
-        const inOrder = images.filter((i) => failed.has(i)).map((i) => [i, failed.get(i)]);
-        throw new ImageCheckError(describeFailures(inOrder, images.length, login));
+        const inOrder = written.filter((i) => failed.has(first(i))).map((i) => [i, failed.get(first(i))]);
+        throw new ImageCheckError(describeFailures(inOrder, written.length, login));
     }
-    for (const image of images)
-        core/* info */.pq(`  ${image.written}: ${digests.get(image)}`);
-    return Object.fromEntries(images.map((i) => [i.written, digests.get(i)]));
+    for (const image of written)
+        core/* info */.pq(`  ${image.written}: ${digests.get(first(image))}`);
+    return Object.fromEntries(written.map((i) => [i.written, digests.get(first(i))]));
 }
 
 

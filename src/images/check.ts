@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import type { ClientOptions } from '../net/http.js'
 import { describeFailures, type Failure } from './pullfailure.js'
-import type { ImageRef } from './reference.js'
+import { manifestRef, type ImageRef } from './reference.js'
 import { failureOf, RegistrySession, type PullLogin } from './session.js'
 
 export interface CheckOptions extends ClientOptions {
@@ -26,12 +26,18 @@ async function eachAtOnce<T>(items: T[], limit: number, work: (item: T) => Promi
 
 /** Checks every image; throws one ImageCheckError naming every image that cannot be pulled. */
 export async function checkImages(
-  images: ImageRef[],
+  written: ImageRef[],
   login: PullLogin,
   { origin = `https://${login.registry}`, concurrency = 32, mask = core.setSecret, onRetry = core.warning, ...opts }: CheckOptions = {},
 ): Promise<Record<string, string>> {
+  // One manifest written several ways (acme/a, acme/a:latest, cgr.dev/acme/a) is checked once; each is reported.
+  const key = (i: ImageRef) => `${i.repository}@${manifestRef(i)}`
+  const byName = new Map(written.map((i) => [key(i), i]))
+  const images = [...byName.values()]
+  const first = (i: ImageRef) => byName.get(key(i)) as ImageRef
   const registry = new RegistrySession(images, login, origin, { ...opts, onRetry, mask })
-  core.info(`Checking that ${images.length} image(s) can be pulled from ${login.registry}`)
+  const distinct = images.length < written.length ? ` (${images.length} distinct)` : ''
+  core.info(`Checking that ${written.length} image(s)${distinct} can be pulled from ${login.registry}`)
   const digests = new Map<ImageRef, string>()
   const failed = new Map<ImageRef, Failure>()
   // An outage one check saw through all its retries is the registry's: the images not yet started
@@ -48,9 +54,9 @@ export async function checkImages(
     }
   }).finally(() => registry.agent.destroy())
   if (failed.size > 0) {
-    const inOrder = images.filter((i) => failed.has(i)).map((i): [ImageRef, Failure] => [i, failed.get(i) as Failure])
-    throw new ImageCheckError(describeFailures(inOrder, images.length, login))
+    const inOrder = written.filter((i) => failed.has(first(i))).map((i): [ImageRef, Failure] => [i, failed.get(first(i)) as Failure])
+    throw new ImageCheckError(describeFailures(inOrder, written.length, login))
   }
-  for (const image of images) core.info(`  ${image.written}: ${digests.get(image)}`)
-  return Object.fromEntries(images.map((i) => [i.written, digests.get(i) as string]))
+  for (const image of written) core.info(`  ${image.written}: ${digests.get(first(image))}`)
+  return Object.fromEntries(written.map((i) => [i.written, digests.get(first(i)) as string]))
 }

@@ -19,12 +19,61 @@ export interface Who {
   pullToken: boolean
 }
 
-/** A WWW-Authenticate challenge such as `Bearer realm="https://cgr.dev/token",service="cgr.dev"`. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const [, scheme = '', rest = ''] = /^\s*([A-Za-z]+)(.*)$/s.exec(header) ?? []
-  const params: Record<string, string> = {}
-  for (const m of rest.matchAll(/([A-Za-z_]+)=(?:"([^"]*)"|([^,\s]*))/g)) params[m[1].toLowerCase()] = m[2] ?? m[3]
-  return { scheme: scheme.toLowerCase(), params }
+export interface Challenge {
+  scheme: string
+  params: Record<string, string>
+}
+
+const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y
+const QUOTED = /"((?:[^"\\]|\\.)*)"/y
+const SPACE = /[ \t]*/y
+
+/** The text `re` (sticky) matches at `at` in `text`, and where it ends. */
+function take(re: RegExp, text: string, at: number): [RegExpExecArray | null, number] {
+  re.lastIndex = at
+  const m = re.exec(text)
+  return [m, m ? re.lastIndex : at]
+}
+
+/**
+ * Every challenge of a WWW-Authenticate value (RFC 9110 11.6.1): `scheme [token68 | name=value,
+ * ...]`, challenges and parameters separated by commas, values tokens or quoted strings with
+ * backslash escapes. A token followed by `=` is a parameter of the challenge before it; any other
+ * token starts a challenge. Scheme and parameter names are case-insensitive (lowercased here).
+ */
+export function parseChallenges(header: string): Challenge[] {
+  const challenges: Challenge[] = []
+  let at = 0
+  while (at < header.length) {
+    if (/[\s,]/.test(header[at])) {
+      at++
+      continue
+    }
+    const [token, afterToken] = take(TOKEN, header, at)
+    if (!token) {
+      at++ // a character no token holds (the padding of a token68): passed over
+      continue
+    }
+    let [, next] = take(SPACE, header, afterToken)
+    const current = challenges[challenges.length - 1]
+    if (header[next] !== '=' || !current) {
+      challenges.push({ scheme: token[0].toLowerCase(), params: {} })
+      at = afterToken
+      continue
+    }
+    ;[, next] = take(SPACE, header, next + 1)
+    const [quoted, afterQuoted] = take(QUOTED, header, next)
+    const [plain, afterPlain] = take(TOKEN, header, next)
+    current.params[token[0].toLowerCase()] ??= quoted ? quoted[1].replace(/\\(.)/g, '$1') : (plain?.[0] ?? '')
+    at = quoted ? afterQuoted : afterPlain
+  }
+  return challenges
+}
+
+/** The challenge a registry pull answers: the Bearer one when offered, else the first. */
+export function parseChallenge(header: string): Challenge {
+  const all = parseChallenges(header)
+  return all.find((c) => c.scheme === 'bearer') ?? all[0] ?? { scheme: '', params: {} }
 }
 
 /** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */

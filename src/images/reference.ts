@@ -15,7 +15,8 @@ export interface ImageRef {
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const TAG = /^\w[\w.-]{0,127}$/
-const DIGEST = /^sha256:[a-f0-9]{64}$/
+/** go-digest's registered algorithms, each with its hex length. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/
 /** The most images one step checks: a job pulls a handful, a matrix a few dozen. */
 export const MAX_IMAGES = 256
 
@@ -33,7 +34,8 @@ export const organizationOf = (repository: string): string | undefined => (repos
 export class BadReference extends Error {}
 
 /**
- * Parses `[host[:port]/]path[:tag][@sha256:<hex>]`. The first component is the registry only
+ * Parses `[host[:port]/]path[:tag][@<algorithm>:<hex>]` as distribution/reference v0.6 and
+ * go-digest read it. The first component is the registry only
  * when it is `registry` (the host logged in to): Chainguard organization names look like host
  * names (acme.com/python), so a dotted first component is the organization. A first component
  * that can only be a host (a port, or localhost) but is not `registry` is refused: checking it
@@ -43,9 +45,16 @@ export function parseReference(written: string, registry: string): ImageRef {
   const bad = (why: string): never => {
     throw new BadReference(why)
   }
+  if (/\s/.test(written)) bad('it has whitespace inside: references are separated by newlines or commas')
+  // Before anything is lower-cased: some non-ASCII letters lower-case to ASCII ones (U+212A to k).
+  if (/[^\x21-\x7e]/.test(written)) bad('a reference is ASCII letters, digits and . _ - / : @ only')
+  // As docker refuses it: 64 hex digits alone read as an image ID, not a name.
+  if (/^[a-f0-9]{64}$/.test(written)) bad('64 hex digits alone are an image ID, not a repository name')
   const [rest, digest, ...more] = written.split('@')
   if (more.length > 0) bad("a reference has at most one '@'")
-  if (digest !== undefined && !DIGEST.test(digest)) bad('a digest is sha256: followed by 64 lowercase hex digits')
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    bad('a digest is sha256:, sha384: or sha512: followed by 64, 96 or 128 lowercase hex digits')
+  }
 
   const slash = rest.lastIndexOf('/')
   const colon = rest.lastIndexOf(':')
@@ -74,11 +83,18 @@ export function parseReference(written: string, registry: string): ImageRef {
 }
 
 /**
- * A newline- or comma-separated list, each reference once, in the order given. Errors read as
- * the rest of a sentence about the input: `has an invalid image reference "X": why (expected ...)`.
+ * A newline- or comma-separated list, each item trimmed, each reference once, in the order given.
+ * Errors read as the rest of a sentence about the input: `has an invalid image reference "X": why (expected ...)`.
  */
 export function parseReferences(list: string, registry: string): ImageRef[] {
-  const written = [...new Set(list.split(/[\s,]+/).filter(Boolean))]
+  const written = [
+    ...new Set(
+      list
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ]
   if (written.length > MAX_IMAGES) throw new BadReference(`lists ${written.length} images; at most ${MAX_IMAGES} can be checked`)
   return written.map((w) => {
     try {

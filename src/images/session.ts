@@ -4,7 +4,16 @@ import { createHash } from 'node:crypto'
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { oneLine } from '../util/text.js'
-import { BodyTooLargeError, HttpError, jsonObject, send, text, type ClientOptions, type Request, type RequestOptions } from '../net/http.js'
+import {
+  BodyTooLargeError,
+  UnreachableError,
+  jsonObject,
+  send,
+  text,
+  type ClientOptions,
+  type Request,
+  type RequestOptions,
+} from '../net/http.js'
 import { challengeFailure, manifestFailure, parseChallenge, tokenFailure, type Failure, type Who } from './pullfailure.js'
 import { manifestRef, type ImageRef } from './reference.js'
 
@@ -66,7 +75,8 @@ export function scopeGroups(repositories: string[], maxChars = MAX_SCOPE_CHARS):
 
 export function failureOf(err: unknown): Failure {
   if (err instanceof Failed) return err.failure
-  if (err instanceof HttpError) return { kind: 'registry unreachable', detail: err.message }
+  // Only a network that failed through every retry is an outage; a refused redirect or proxy, a body over its cap, are answers.
+  if (err instanceof UnreachableError) return { kind: 'registry unreachable', detail: err.message }
   return { kind: 'unexpected answer', detail: err instanceof Error ? err.message : String(err) }
 }
 
@@ -94,9 +104,9 @@ export class RegistrySession {
     this.groupOf = new Map(scopeGroups([...new Set(images.map((i) => i.repository))]).flatMap((g) => g.map((r) => [r, g])))
   }
 
-  private request(method: Request['method'], url: string, headers: Headers, sink?: RequestOptions['sink'], maxBytes?: number) {
+  private request(method: Request['method'], url: string, headers: Headers, more: Partial<RequestOptions> = {}) {
     const { mask: _mask, ...opts } = this.opts
-    return send({ method, url, headers }, { service: this.login.registry, ...opts, sink, maxBytes, agent: this.agent })
+    return send({ method, url, headers }, { service: this.login.registry, ...opts, ...more, agent: this.agent })
   }
 
   /** Once per registry: how it wants to be authenticated. */
@@ -168,20 +178,20 @@ export class RegistrySession {
 
   /** A 404's two causes: the tag list answers for the repository. */
   private async repositoryKnown(image: ImageRef, headers: Headers): Promise<boolean | undefined> {
-    const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers)
+    const res = await this.request('GET', `${this.origin}/v2/${image.repository}/tags/list?n=1`, headers, { statusOnly: true })
     return res.status === 200 ? true : res.status === 404 ? false : undefined
   }
 
   /** Registries send Docker-Content-Digest; without it, the digest is the hash of the manifest's bytes. */
-  private async hashManifest(url: string, headers: Headers): Promise<string> {
+  private async hashManifest(url: string, headers: Headers, algorithm = 'sha256'): Promise<string> {
     const { registry } = this.login
     let digest: string | undefined
     const hashing = async (body: NodeJS.ReadableStream) => {
-      const hash = createHash('sha256')
+      const hash = createHash(algorithm)
       for await (const chunk of body) hash.update(chunk as Buffer)
-      digest = `sha256:${hash.digest('hex')}`
+      digest = `${algorithm}:${hash.digest('hex')}`
     }
-    const res = await this.request('GET', url, headers, hashing, MAX_MANIFEST_BYTES).catch((err: unknown) => {
+    const res = await this.request('GET', url, headers, { sink: hashing, maxBytes: MAX_MANIFEST_BYTES }).catch((err: unknown) => {
       if (!(err instanceof BodyTooLargeError)) throw err
       throw new Failed({
         kind: 'unexpected answer',
@@ -213,7 +223,11 @@ export class RegistrySession {
       throw new Failed(manifestFailure(res.status, String(res.headers['www-authenticate'] ?? ''), known, image, this.login))
     }
     const header = String(res.headers['docker-content-digest'] ?? '')
-    const digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers)
+    let digest = DIGEST.test(header) ? header : await this.hashManifest(url, headers)
+    // A sha384 or sha512 reference is checked against the manifest's own hash of that kind.
+    const algorithm = image.digest?.split(':')[0]
+    if (image.digest && digest !== image.digest && algorithm !== digest.split(':')[0])
+      digest = await this.hashManifest(url, headers, algorithm)
     if (image.digest && digest !== image.digest) {
       throw new Failed({ kind: 'unexpected answer', detail: `${this.login.registry} served manifest ${digest} for ${image.digest}` })
     }

@@ -1,13 +1,25 @@
 // One HTTP request under one deadline and a body cap, retried under a RetryPolicy with an overall deadline.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
-import type { Agent, RequestOptions as NodeRequestOptions } from 'node:http'
+import { Agent as HttpAgent, type Agent, type RequestOptions as NodeRequestOptions } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
 import { Readable } from 'node:stream'
+import { oneLine } from '../util/text.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_POLICY, isRetryableStatus, nextDelayMs, parseRetryAfter, type RetryPolicy } from './retry.js'
+import { bypassesProxy, noProxyEnv } from './proxy.js'
+import { MAX_REDIRECTS, REDIRECTS, redirected, type Hop, type Method } from './redirect.js'
+import {
+  DEFAULT_POLICY,
+  isRetryableError,
+  isRetryableStatus,
+  nextDelayMs,
+  parseRetryAfter,
+  scheduleFor,
+  type RetryPolicy,
+} from './retry.js'
 
 export interface Request {
-  method: 'GET' | 'POST' | 'HEAD'
+  method: Method
   url: string
   headers?: Record<string, string>
   body?: string
@@ -32,8 +44,10 @@ export interface RequestOptions {
   onRetry?: (message: string) => void
   /** Takes a 200 body as a stream instead of buffering it (large downloads); run again on a retry. */
   sink?: (body: NodeJS.ReadableStream) => Promise<void>
-  /** The largest body read, buffered or streamed to `sink`; MAX_BODY_BYTES unless given. */
+  /** The largest 200 body streamed to `sink`; MAX_BODY_BYTES unless given. Any other body is capped at MAX_BODY_BYTES. */
   maxBytes?: number
+  /** Only the status and headers matter: the body is not read. */
+  statusOnly?: boolean
   /** Cancels the request: the attempt in flight is destroyed at once and nothing is retried. */
   signal?: AbortSignal
   /** Keeps connections open across requests (http-client's own agent lives one request); not through a proxy. */
@@ -46,6 +60,8 @@ export type ClientOptions = Partial<RequestOptions> & { mask?: (secret: string) 
 /** A failure no retry can mend: retries spent, a body over the limit, a cancelled request. */
 export class HttpError extends Error {}
 export class BodyTooLargeError extends HttpError {}
+/** The service could not be reached (network errors or timeouts) through every retry: an outage, not an answer. */
+export class UnreachableError extends HttpError {}
 
 const cancelled = (service: string) => new HttpError(`${service} request was cancelled`)
 const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
@@ -94,23 +110,16 @@ function proxyRefusal(err: unknown, service: string): Error | undefined {
   return isRetryableStatus(status) ? new Error(answer) : new HttpError(`${service} request failed: ${answer}; not retried`)
 }
 
-const REDIRECTS = [301, 302, 303, 307, 308]
-const MAX_REDIRECTS = 5
-
 /**
- * Where a redirect leads: the same request, never from https to anything else (undefined), and
- * no Authorization header to another origin (another port of the host is another server).
+ * Goes around a proxy that NO_PROXY names in a form http-client does not read (`*.domain`, CIDR),
+ * and connects straight to an IPv6 literal (http-client passes it on in brackets, which no lookup finds).
  */
-export function redirected(
-  from: URL,
-  location: string,
-  headers: Record<string, string>,
-): { url: URL; headers: Record<string, string> } | undefined {
-  const url = new URL(location, from)
-  if (from.protocol === 'https:' && url.protocol !== 'https:') return undefined
-  if (url.origin === from.origin) return { url, headers }
-  return { url, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')) }
-}
+const directWhenBypassed = (url: URL) =>
+  preparing((options) => {
+    const tunnel = options.agent as { proxyOptions?: unknown } | undefined
+    if (tunnel?.proxyOptions && bypassesProxy(url, noProxyEnv())) options.agent = new (url.protocol === 'https:' ? HttpsAgent : HttpAgent)()
+    if (!(options.agent as typeof tunnel)?.proxyOptions) options.host = options.host?.replace(/^\[(.*)\]$/, '$1')
+  })
 
 /**
  * Sends `req` and follows its redirects without reading their bodies (http-client's own
@@ -124,18 +133,19 @@ async function follow(
   clients: HttpClient[],
   agent?: Agent,
 ): Promise<HttpClientResponse> {
-  let hop = { url: new URL(req.url), headers: req.headers ?? {} }
+  let hop: Hop = { method: req.method, url: new URL(req.url), headers: req.headers ?? {}, body: req.body }
   for (let hops = 0; ; hops++) {
     // http-client reads https_proxy/no_proxy.
-    const handlers = [abortingOn(signal), ...(agent ? [reusing(agent)] : [])]
+    const handlers = [abortingOn(signal), directWhenBypassed(hop.url), ...(agent ? [reusing(agent)] : [])]
     const client = new HttpClient('setup-chainctl', handlers, { allowRetries: false, allowRedirects: false, keepAlive: false })
     clients.push(client)
-    const res = await client.request(req.method, hop.url.href, req.body ?? null, hop.headers)
+    const res = await client.request(hop.method, hop.url.href, hop.body ?? null, hop.headers)
+    const status = res.message.statusCode ?? 0
     const location = res.message.headers.location
-    if (!REDIRECTS.includes(res.message.statusCode ?? 0) || !location || hops === MAX_REDIRECTS) return res
+    if (!REDIRECTS.includes(status) || !location || hops === MAX_REDIRECTS) return res
     res.message.destroy()
-    const next = redirected(hop.url, location, hop.headers)
-    if (!next) throw new HttpError(`${service} redirected from https to another scheme; not followed`)
+    const next = redirected(hop, status, location)
+    if (typeof next === 'string') throw new HttpError(`${service} redirected ${next}; not followed`)
     hop = next
   }
 }
@@ -150,18 +160,27 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
   try {
     res = await follow(req, signal, opts.service, clients, opts.agent)
     const status = res.message.statusCode ?? 0
-    const limit = opts.maxBytes ?? MAX_BODY_BYTES
+    // Only a streamed 200 may be large: an error page is read no further than any other answer.
+    const sink = status === 200 ? opts.sink : undefined
+    const limit = sink ? (opts.maxBytes ?? MAX_BODY_BYTES) : MAX_BODY_BYTES
+    if (opts.statusOnly) return { status, headers: res.message.headers, data: Buffer.alloc(0) }
     const tooLarge = () =>
       new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
+    // A status to retry stays one, whatever its page: the part within the cap is kept for the message.
+    const truncate = isRetryableStatus(status)
     // A HEAD's Content-Length is the size of what a GET would bring: it has no body.
-    if (req.method !== 'HEAD' && Number(res.message.headers['content-length']) > limit) throw tooLarge()
+    if (req.method !== 'HEAD' && !truncate && Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
-    if (opts.sink && status === 200) {
-      await opts.sink(Readable.from(body, { objectMode: false }))
+    if (sink) {
+      await sink(Readable.from(body, { objectMode: false }))
       return { status, headers: res.message.headers, data: Buffer.alloc(0) }
     }
     const chunks: Buffer[] = []
-    for await (const chunk of body) chunks.push(chunk)
+    try {
+      for await (const chunk of body) chunks.push(chunk)
+    } catch (err) {
+      if (!truncate || !(err instanceof BodyTooLargeError)) throw err
+    }
     return { status, headers: res.message.headers, data: Buffer.concat(chunks) }
   } catch (err) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
@@ -187,27 +206,33 @@ function reasonOf(err: unknown): string {
 export async function send(req: Request, opts: RequestOptions): Promise<Response> {
   const policy = opts.policy ?? DEFAULT_POLICY
   const started = Date.now()
-  const remaining = () => policy.deadlineMs - (Date.now() - started)
+  const remaining = (deadlineMs: number) => deadlineMs - (Date.now() - started)
+  // An attempt after a 429 runs within the rate-limit schedule's deadline, any other within the policy's own.
+  let schedule = policy
   for (let retry = 0; ; retry++) {
     if (opts.signal?.aborted) throw cancelled(opts.service)
     let res: Response | undefined
     let reason: string
     try {
-      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining())), opts)
+      res = await attempt(req, Math.max(1, Math.min(policy.timeoutMs, remaining(schedule.deadlineMs))), opts)
       if (!isRetryableStatus(res.status)) return res
       reason = `answered HTTP ${res.status}`
     } catch (err) {
       if (err instanceof HttpError) throw err
       reason = `request failed (${reasonOf(err)})`
+      const code = (err as NodeJS.ErrnoException)?.code
+      if (!isRetryableError(code))
+        throw new HttpError(`${opts.service} ${reason}: ${oneLine(String((err as Error)?.message ?? err))}; not retried`)
     }
     const retryAfter = res && parseRetryAfter(String(res.headers['retry-after'] ?? ''))
-    const delay = nextDelayMs(retry, retryAfter, remaining(), policy)
+    schedule = scheduleFor(policy, res?.status === 429)
+    const delay = nextDelayMs(retry, retryAfter, remaining(schedule.deadlineMs), schedule)
     if (delay === undefined) {
       if (res) return res
       const elapsed = ((Date.now() - started) / 1000).toFixed(1)
-      throw new HttpError(`${opts.service} ${reason} after ${retry + 1} attempt(s) in ${elapsed}s`)
+      throw new UnreachableError(`${opts.service} ${reason} after ${retry + 1} attempt(s) in ${elapsed}s`)
     }
-    opts.onRetry?.(`${opts.service} ${reason}; retry ${retry + 1}/${policy.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
+    opts.onRetry?.(`${opts.service} ${reason}; retry ${retry + 1}/${schedule.attempts - 1} in ${(delay / 1000).toFixed(1)}s`)
     await sleep(delay, undefined, { signal: opts.signal }).catch(() => {
       throw cancelled(opts.service)
     })

@@ -3,7 +3,8 @@
 // bare curl + jq + docker login script, b/c, (d) chainctl install with a cold and a warm tool
 // cache (a warm hit is verified against the release checksums: one request and a sha256 of the
 // cached file, timed on its own), (e) bundle sizes and peak memory, (f) check-images: 20 images
-// against one, (g) the default step over a WAN against its critical path.
+// against one, (g) the default step over a WAN against its critical path, (h) the matrix
+// simulation (simulated clock, the real retry policy: see matrix.ts).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { IDENTITY, PULL_IDENTITY, startSandbox } from '../sandbox/index.ts'
 import { laterStep, NODE24, ROOT, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
 import { newJob } from '../sandbox/runner.ts'
 import { criticalPath, type CriticalPath } from './critical.ts'
+import { matrixTable, totalDeadlineMs } from './matrix.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 const WAN_RUNS = Number(process.env.BENCH_WAN_RUNS ?? 5)
@@ -187,6 +189,8 @@ try {
     console.log(`${'    wall / critical path'.padEnd(48)} ${(median(walls) / path).toFixed(2)} (goal: at most 1.3)`)
   }
   sb.wire.delayMs = 0
+  console.log(`\n(h) matrix simulation: simulated clock, the action's retry policy; total deadline ${totalDeadlineMs() / 1000} s`)
+  console.log(matrixTable())
 } finally {
   await sb.stop()
 }

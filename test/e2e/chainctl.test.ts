@@ -7,7 +7,7 @@ import { LATEST } from '../sandbox/downloads.ts'
 import type { Served } from '../sandbox/http.ts'
 import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
-import { dockerConfig, job, leaks, useSandbox, visible } from './helpers.ts'
+import { dockerConfig, failChainctlLogins, job, leaks, useSandbox, visible } from './helpers.ts'
 
 /** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
 const tokenCache = (j: Job) => {
@@ -320,14 +320,14 @@ describe('alongside the registry login', () => {
   })
 
   it.each(['true', 'false'])(
-    'fails with the reason of the one chainctl login of three that failed, and post logs out the other two (logout: %s)',
+    'fails with the reason of the API login that was refused, and post logs out the other two (logout: %s)',
     async (logout) => {
-      sb.sts.faults.push(undefined as never, { status: 403 }) // the action's own exchange passes; one of chainctl's three does not
       const j = job(sb)
+      failChainctlLogins(j, '403 https://console-api.enforce.dev')
       const main = await runStep(j, 'main', { identity: IDENTITY, 'container-cli': 'docker', logout })
       expect(main.code).toBe(1)
-      expect(visible(main).at(-1)).toMatch(
-        /^::error::chainctl auth login( --audience [a-z.]+)? failed: Error: exchanging the OIDC token failed: HTTP 403$/,
+      expect(visible(main).at(-1)).toBe(
+        '::error::chainctl auth login failed: Error: rpc error: code = PermissionDenied desc = permission denied',
       )
       expect(chainctlCalls(j).filter((c) => c.startsWith('auth login'))).toHaveLength(3)
       const cache = tokenCache(j)

@@ -158,3 +158,10 @@ esac
   j.env.PATH = `${bin}:${j.env.PATH}`
   return { name: 'teststore', stored: () => readdirSync(store).map((f) => Buffer.from(f, 'base64').toString()) }
 }
+
+/** Makes the fake chainctl fail one login each, as `<HTTP status> [<audience>]` says (see fake-chainctl.sh). */
+export function failChainctlLogins(j: Job, ...failures: string[]): void {
+  const dir = join(j.dir, 'chainctl-fail-logins')
+  mkdirSync(dir, { recursive: true })
+  failures.forEach((f, i) => writeFileSync(join(dir, String(i)), `${f}\n`))
+}

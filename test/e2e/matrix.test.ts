@@ -32,3 +32,23 @@ it(`logs in ${JOBS} concurrent jobs through a rate-limiting STS`, async () => {
   await Promise.all(jobs.map((j) => runStep(j, 'post')))
   for (const j of jobs) expect(dockerConfig(j).auths ?? {}).toEqual({})
 }, 120_000)
+
+it(`logs in ${JOBS} concurrent jobs with the default inputs (chainctl installed and logged in) through the rate-limiting STS`, async () => {
+  sb.sts.requests.length = 0
+  const jobs = Array.from({ length: JOBS }, () => job(sb))
+  const results = await Promise.all(jobs.map((j) => runStep(j, 'main', { identity: IDENTITY })))
+  expect(results.filter((r) => r.code !== 0).map((r) => r.lines.at(-1))).toEqual([])
+  const statuses = sb.sts.requests.map((r) => r.status)
+  // The registry's exchange and chainctl's three, each once admitted.
+  expect(statuses.filter((s) => s === 200)).toHaveLength(4 * JOBS)
+  const limited = statuses.filter((s) => s === 429).length
+  const lines = results.flatMap((r) => r.lines)
+  const retries = lines.filter((l) => /answered HTTP 429; retry|failed \(rate limited\)/.test(l)).length
+  expect(retries).toBe(limited)
+  jobs.forEach((j, i) => expect(leaks(sb, j, [results[i]])).toEqual([]))
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b)
+  console.log(
+    `matrix, default inputs: ${JOBS} jobs, ${statuses.length} STS requests (${limited} answered 429), per job median ${ms[JOBS >> 1]} ms, max ${ms[JOBS - 1]} ms`,
+  )
+  await Promise.all(jobs.map((j) => runStep(j, 'post')))
+}, 600_000)

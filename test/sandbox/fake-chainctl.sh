@@ -50,6 +50,24 @@ if [ "$command" = logout ]; then
   echo "Logged out."
   exit 0
 fi
+# A test makes the next logins fail as chainctl does when the STS fails it over gRPC (chainguard.dev/sdk's
+# sts client): a file in RUNNER_TEMP/../chainctl-fail-logins/ holding `<HTTP status> [<audience>]` fails
+# one login (of that audience, or any) with that status's gRPC code. Each file is claimed once (mv is atomic).
+failing="${RUNNER_TEMP:-/tmp}/../chainctl-fail-logins"
+for f in "$failing/"*; do
+  [ -f "$f" ] && read -r fail_status fail_audience < "$f" || continue
+  [ -z "$fail_audience" ] || [ "$fail_audience" = "$audience" ] || continue
+  mv "$f" "$failing.claimed.$$" 2>/dev/null || continue
+  case $fail_status in
+    429) grpc='ResourceExhausted desc = rate limit exceeded' ;;
+    503) grpc='Unavailable desc = connection error: desc = "transport: Error while dialing: read: connection reset by peer"' ;;
+    504) grpc='DeadlineExceeded desc = context deadline exceeded' ;;
+    401) grpc='Unauthenticated desc = JWT validation failed' ;;
+    *) grpc='PermissionDenied desc = permission denied' ;;
+  esac
+  echo "Error: rpc error: code = $grpc" >&2
+  exit 1
+done
 if [ -z "$ACTIONS_ID_TOKEN_REQUEST_URL" ] || [ -z "$ACTIONS_ID_TOKEN_REQUEST_TOKEN" ]; then
   echo "Error: no OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL is not set" >&2; exit 1
 fi

@@ -1,8 +1,8 @@
-export const id = 660;
-export const ids = [660];
+export const id = 691;
+export const ids = [691];
 export const modules = {
 
-/***/ 5660:
+/***/ 691:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -17,8 +17,43 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __webpack_require__(8500);
 // EXTERNAL MODULE: ./src/util/exec.ts + 1 modules
 var exec = __webpack_require__(2817);
+// EXTERNAL MODULE: ./src/net/retry.ts
+var net_retry = __webpack_require__(7893);
+;// CONCATENATED MODULE: ./src/chainctl/loginfailure.ts
+/** gRPC codes a later try can get past; every other code is an answer (PermissionDenied, Unauthenticated, ...). */
+const RETRIED_CODES = {
+    ResourceExhausted: 'rate limited',
+    Unavailable: 'unavailable',
+    DeadlineExceeded: 'timed out',
+    Aborted: 'aborted',
+    Unknown: 'unknown error',
+    Internal: 'internal error',
+};
+/** Refusals in other words: the identity, the token or the job's permissions, which a retry does not change. */
+const REFUSAL = /\b(?:400|401|403|404)\b|permission denied|no matching identit|unauthori[sz]ed|unauthenticated|forbidden|no OIDC token|ACTIONS_ID_TOKEN_REQUEST/i;
+const TRANSIENT = [
+    [/\b429\b|too many requests|rate.?limit/i, 'rate limited'],
+    [/\b50[0234]\b|service unavailable|bad gateway/i, 'unavailable'],
+    [/timeout|timed out|deadline exceeded|did not finish within/i, 'timed out'],
+    [/connection reset|broken pipe|ECONNRESET/i, 'connection reset'],
+    [/\bEOF\b/, 'connection closed early (EOF)'],
+    [/connection refused|no such host|network is unreachable|temporary failure/i, 'network error'],
+];
+/** What to do about a login that printed `output` (its last line) and failed. When unsure, retry. */
+function classifyLoginFailure(output) {
+    const code = /rpc error: code = (\w+)/.exec(output)?.[1];
+    if (code)
+        return code in RETRIED_CODES ? { retry: true, why: RETRIED_CODES[code] } : { retry: false, why: `refused (${code})` };
+    const transient = TRANSIENT.find(([re]) => re.test(output));
+    if (REFUSAL.test(output) && !/\b429\b|\b50[0234]\b/.test(output))
+        return { retry: false, why: 'refused' };
+    return transient ? { retry: true, why: transient[1] } : { retry: true, why: 'unrecognized failure' };
+}
+
 // EXTERNAL MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js + 2 modules
 var tool_cache = __webpack_require__(9805);
 // EXTERNAL MODULE: external "node:crypto"
@@ -26,13 +61,13 @@ var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __webpack_require__(6466);
+var external_node_stream_promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __webpack_require__(9997);
-// EXTERNAL MODULE: ./src/net/http.ts + 2 modules
-var http = __webpack_require__(3746);
+// EXTERNAL MODULE: ./src/net/http.ts + 4 modules
+var http = __webpack_require__(6740);
 ;// CONCATENATED MODULE: ./src/chainctl/release.ts
 // Pure facts about chainctl releases: file names per platform, the checksums file, and the
 // tool-cache name of a download source.
@@ -91,8 +126,6 @@ function toolCacheName(downloadUrl) {
     return `chainctl-${host}-${(0,external_node_crypto_.createHash)('sha256').update(downloadUrl).digest('hex').slice(0, 12)}`;
 }
 
-// EXTERNAL MODULE: ./src/net/retry.ts
-var retry = __webpack_require__(7893);
 // EXTERNAL MODULE: ./src/util/home.ts
 var home = __webpack_require__(3545);
 ;// CONCATENATED MODULE: ./src/chainctl/private.ts
@@ -154,7 +187,7 @@ function writeLauncher(dir, exe, env, platform = process.platform) {
 /** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
 const MAX_BINARY_BYTES = 512 * 1024 * 1024;
 // Each attempt's deadline covers the whole body: 2 minutes lets 60 MB through a 0.5 MB/s link.
-const BINARY_POLICY = { ...retry/* DEFAULT_POLICY */.zj, timeoutMs: 120_000, deadlineMs: 300_000 };
+const BINARY_POLICY = { ...net_retry/* DEFAULT_POLICY */.zj, timeoutMs: 120_000, deadlineMs: 300_000 };
 const arch = () => (process.env.RUNNER_ARCH ?? '').toLowerCase();
 /** GETs `url`, failing on anything but 200 once retries are spent. */
 async function fetchOk(url, opts) {
@@ -174,7 +207,7 @@ async function downloadTo(url, file, opts) {
                 yield chunk;
             }
         };
-        await (0,promises_.pipeline)(body, hashing, (0,external_node_fs_.createWriteStream)(file, { mode: 0o700 }));
+        await (0,external_node_stream_promises_.pipeline)(body, hashing, (0,external_node_fs_.createWriteStream)(file, { mode: 0o700 }));
         sha256 = hash.digest('hex');
     };
     await fetchOk(url, { policy: BINARY_POLICY, ...opts, sink, maxBytes: MAX_BINARY_BYTES });
@@ -295,26 +328,69 @@ var state = __webpack_require__(2269);
 
 
 
+
+
+
 class ChainctlError extends Error {
 }
-/** chainctl finds the runner's OIDC variables itself: no token on its command line. */
+/**
+ * chainctl finds the runner's OIDC variables itself: no token on its command line. A login that
+ * fails the way a busy STS or network fails is retried under LOGIN_POLICY; a refusal is not.
+ */
 async function login(chainctl, c, identity, audience, limits = {}) {
     const args = ['auth', 'login', '--identity', identity, ...(audience ? ['--audience', audience] : []), `-v=${c.verbosity}`];
     const env = { ...process.env, ...chainctl.env, ...(c.configPath ? { CHAINCTL_CONFIG: c.configPath } : {}) };
-    const { code, output } = await (0,exec/* run */.eF)(chainctl.path, args, { env, ...limits });
-    if (code !== 0)
-        throw new ChainctlError(`chainctl auth login${audience ? ` --audience ${audience}` : ''} failed: ${(0,exec/* lastLine */.fM)(output)}`);
+    const what = `chainctl auth login${audience ? ` --audience ${audience}` : ''}`;
+    const { signal, onRetry = core/* warning */.$e, startedAt = Date.now(), policy = net_retry/* LOGIN_POLICY */.XV } = limits;
+    const remaining = (deadlineMs) => startedAt + deadlineMs - Date.now();
+    let schedule = policy; // after a rate-limited attempt, its schedule's deadline bounds the next
+    const timeoutMs = limits.timeoutMs ?? policy.timeoutMs;
+    for (let retry = 0;; retry++) {
+        // A login that overran its time is retried like a timed-out request; a cancelled one is not.
+        const failed = await (0,exec/* run */.eF)(chainctl.path, args, {
+            env,
+            signal,
+            timeoutMs: Math.max(1, Math.min(timeoutMs, remaining(schedule.deadlineMs))),
+        }).then(({ code, output }) => (code === 0 ? undefined : (0,exec/* lastLine */.fM)(output)), (err) => (signal?.aborted || !/did not finish within/.test(err.message) ? Promise.reject(err) : err.message));
+        if (failed === undefined)
+            return;
+        const failure = classifyLoginFailure(failed);
+        schedule = (0,net_retry/* scheduleFor */.hd)(policy, failure.why === 'rate limited');
+        const delay = failure.retry ? (0,net_retry/* nextDelayMs */.j6)(retry, undefined, remaining(schedule.deadlineMs), schedule) : undefined;
+        if (delay === undefined) {
+            throw new ChainctlError(retry === 0 && !failure.retry ? `${what} failed: ${failed}` : `${what} failed after ${retry + 1} attempt(s): ${failed}`);
+        }
+        onRetry(`${what} failed (${failure.why}): ${failed}; retry ${retry + 1}/${schedule.attempts - 1} in ${(delay / 1000).toFixed(1)}s`);
+        await (0,promises_.setTimeout)(delay, undefined, { signal }).catch(() => Promise.reject(new exec/* ExecError */.cI(`${what} was cancelled`)));
+    }
 }
+/** What a later command needs chainctl logged in to each host for, named when its login fails. */
+const USED_BY = {
+    apk: (host) => `apk with https://${host} repositories, and chainctl auth token --audience ${host}`,
+    libraries: (host) => `pip, npm or Maven installs from https://${host}, and chainctl auth token --audience ${host}`,
+};
 /**
  * The three logins at once: each writes only its own audience's token file (chainctl saves a
- * token per audience and reads its config without writing it), so nothing needs serializing.
+ * token per audience and reads its config without writing it), so nothing needs serializing. The
+ * API login must work; an apk or libraries login that fails for good is warned about and the step
+ * goes on, unless this step needs that host (env-auth needs apk). Returns the hosts logged in to.
  */
-async function loginAll(chainctl, c, identity, signal) {
-    const logins = [undefined, c.apkHost, c.librariesHost].map((aud) => login(chainctl, c, identity, aud, { signal }));
-    const results = await Promise.allSettled(logins);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed)
-        throw failed.reason;
+async function loginAll(chainctl, c, identity, a) {
+    const limits = { signal: a.signal, startedAt: Date.now(), onRetry: a.log.warning };
+    const hosts = [
+        { host: c.apkHost, kind: 'apk', needed: c.envAuth },
+        { host: c.librariesHost, kind: 'libraries', needed: false },
+    ];
+    const [api, ...others] = await Promise.allSettled([undefined, ...hosts.map((h) => h.host)].map((aud) => login(chainctl, c, identity, aud, limits)));
+    const reasons = [api, ...others].flatMap((r, i) => (r.status === 'rejected' ? [[i, r.reason]] : []));
+    const fatal = reasons.find(([i]) => i === 0 || hosts[i - 1].needed);
+    if (fatal)
+        throw fatal[1];
+    for (const [i, err] of reasons) {
+        const { host, kind } = hosts[i - 1];
+        a.log.warning(`${err.message}. chainctl is logged in to the registry and the API, but not ${host}: later ${USED_BY[kind](host)} will fail; the step goes on`);
+    }
+    return hosts.filter((_, i) => others[i].status === 'fulfilled').map((h) => h.host);
 }
 async function setupChainctl(c, a) {
     const fetched = await a.timed('chainctl download', () => fetchChainctl(c, { onRetry: a.log.warning, signal: a.signal }, a.log.info));
@@ -324,6 +400,7 @@ async function setupChainctl(c, a) {
     const kept = a.login.then(() => keepChainctl(fetched, a.log.warning)); // a failed login caches nothing
     kept.catch(() => undefined); // awaited below
     let logsIn = false; // whether chainctl logs in (and so runs the download from where it was verified)
+    let loggedIn = [];
     try {
         const creds = await a.creds;
         if (c.configPath)
@@ -332,12 +409,12 @@ async function setupChainctl(c, a) {
         if (logsIn) {
             if (a.logout)
                 (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env });
-            await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a.signal));
+            loggedIn = await a.timed('chainctl login', () => loginAll(fetched, c, creds.identity, a));
         }
         const installed = await kept;
         a.log.info(`chainctl ${installed.version} on PATH${installed.fromCache ? ' (from the tool cache)' : ''}`);
         if (logsIn)
-            a.log.info(`chainctl logged in as ${creds.identity} (API, ${c.apkHost}, ${c.librariesHost})`);
+            a.log.info(`chainctl logged in as ${creds.identity} (${['API', ...loggedIn].join(', ')})`);
         return installed;
     }
     catch (err) {
