@@ -119,7 +119,13 @@ export async function fetchChainctl(c: ChainctlOptions, opts: Partial<RequestOpt
   const env = cacheEnv(join(staging, 'cache'))
   if (cached) {
     try {
-      await copyCached(cached, exe, path, published(base, files, version, opts).then((p) => p.sha256), version)
+      await copyCached(
+        cached,
+        exe,
+        path,
+        published(base, files, version, opts).then((p) => p.sha256),
+        version,
+      )
     } catch (err) {
       dropChainctl({ staging })
       throw err
