@@ -1,0 +1,126 @@
+// Chainguard Libraries from one `libraries:` line: pip, npm and Maven, the real clients in later
+// steps of the job, fetch from the sandbox's libraries.cgr.dev with the identity's token; they
+// fail before the action ran and after its post step; the user's own pip.conf, .npmrc, .netrc and
+// settings.xml are the same bytes after post, and no token shows in what was printed or left.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { IDENTITY } from '../sandbox/index.ts'
+import { ARTIFACT, PACKAGE } from '../sandbox/libraries.ts'
+import { laterStep, outputs, ROOT, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
+import { job, leaks, useSandbox, visible } from './helpers.ts'
+
+const sb = useSandbox()
+const base = { identity: IDENTITY, install: 'false', 'container-cli': 'docker' }
+
+// Java reads its own trust store, not the system bundle netns.sh extends: one with the sandbox CA.
+const trustStore = join(scratchDir('truststore-'), 'sandbox.p12')
+beforeAll(() => {
+  const ca = join(ROOT, '.sandbox/pki/ca.crt')
+  execFileSync('keytool', [
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    'sandbox',
+    '-file',
+    ca,
+    '-keystore',
+    trustStore,
+    '-storetype',
+    'PKCS12',
+    '-storepass',
+    'sandbox',
+  ])
+})
+
+/** The user's own settings of each client, as files under the job's home: path -> bytes. */
+const USER_FILES: Record<string, string> = {
+  '.config/pip/pip.conf': '[global]\ntimeout = 7\n',
+  '.netrc': 'machine git.example.com login octocat password user-own-secret\n',
+  '.npmrc': 'fund=false\n//npm.example.com/:_authToken=user-own-token\n',
+  '.m2/settings.xml': '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0"><interactiveMode>false</interactiveMode></settings>\n',
+}
+
+function librariesJob(): Job {
+  const j = job(sb)
+  for (const [path, text] of Object.entries(USER_FILES)) {
+    mkdirSync(join(j.home, path, '..'), { recursive: true })
+    writeFileSync(join(j.home, path), text, { mode: 0o600 })
+  }
+  Object.assign(j.env, {
+    PIP_CERT: '/etc/ssl/certs/ca-certificates.crt', // pip reads certifi's bundle, not the system's
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_RETRIES: '0',
+    PIP_NO_INPUT: '1', // a refused login fails rather than asks
+    NPM_CONFIG_FETCH_RETRIES: '0',
+    // As a runner's user: Java takes the home from the password database, not HOME.
+    MAVEN_OPTS: `-Duser.home=${j.home} -Djavax.net.ssl.trustStore=${trustStore} -Djavax.net.ssl.trustStorePassword=sandbox`,
+  })
+  const project = join(j.env.GITHUB_WORKSPACE, 'java')
+  mkdirSync(project)
+  // A build extension is resolved when the project loads: `mvn validate` fetches it and needs no plugin.
+  const extension = `<extension><groupId>${ARTIFACT.group}</groupId><artifactId>${ARTIFACT.artifact}</artifactId><version>${ARTIFACT.version}</version></extension>`
+  writeFileSync(
+    join(project, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion><groupId>acme</groupId><artifactId>app</artifactId><version>1</version><packaging>pom</packaging><build><extensions>${extension}</extensions></build></project>\n`,
+  )
+  return j
+}
+
+let runs = 0
+/** Each client installs the sandbox's package into a fresh place (no cache helps a later run). */
+const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installed: string }>> = {
+  pip: async (j) => {
+    const target = join(j.dir, `py-${++runs}`)
+    const args = ['-m', 'pip', 'install', '--no-cache-dir', '--no-deps', '--target', target, `${PACKAGE.name}==${PACKAGE.version}`]
+    return { result: await laterStep(j, 'python3', args), installed: join(target, 'chainguard_hello/__init__.py') }
+  },
+  npm: async (j) => {
+    const prefix = join(j.dir, `npm-${++runs}`)
+    const args = ['install', '--no-save', '--no-audit', '--no-fund', '--cache', join(prefix, 'cache'), '--prefix', prefix, PACKAGE.name]
+    mkdirSync(prefix)
+    return { result: await laterStep(j, 'npm', args), installed: join(prefix, 'node_modules', PACKAGE.name, 'index.js') }
+  },
+  mvn: async (j) => {
+    const repo = join(j.dir, `m2-${++runs}`)
+    const args = ['-B', '-ntp', '-f', join(j.env.GITHUB_WORKSPACE, 'java/pom.xml'), `-Dmaven.repo.local=${repo}`, 'validate']
+    const jar = join(
+      repo,
+      ARTIFACT.group.replaceAll('.', '/'),
+      ARTIFACT.artifact,
+      ARTIFACT.version,
+      `${ARTIFACT.artifact}-${ARTIFACT.version}.jar`,
+    )
+    return { result: await laterStep(j, 'mvn', args), installed: jar }
+  },
+}
+
+const userBytes = (j: Job) => Object.keys(USER_FILES).map((path) => readFileSync(join(j.home, path), 'utf8'))
+
+test('pip, npm and mvn fetch from Chainguard Libraries after the action, and neither before it nor after its post step', async () => {
+  const j = librariesJob()
+  const results: StepResult[] = []
+  const attempt = async (client: string) => {
+    const { result, installed } = await CLIENTS[client](j)
+    results.push(result)
+    return { ok: result.code === 0 && existsSync(installed), tail: result.lines.slice(-3).join(' | ') }
+  }
+  for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: false })
+
+  const main = await runStep(j, 'main', { ...base, libraries: 'python, javascript, java' })
+  results.push(main)
+  expect(main.code).toBe(0)
+  expect(outputs(j).libraries).toBe('python,javascript,java')
+  expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm); java (maven)')
+  for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: true })
+  // The npm tarball lives under /javascript-upstream/: the credentials cover it too.
+  expect(sb.libraries.fetched).toContain(`/javascript-upstream/${PACKAGE.name}/-/${PACKAGE.name}-${PACKAGE.version}.tgz`)
+
+  const post = await runStep(j, 'post')
+  results.push(post)
+  expect(visible(post)).toContain('Removed the Chainguard Libraries configuration for python, javascript, java')
+  for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: false })
+
+  expect(userBytes(j)).toEqual(Object.values(USER_FILES))
+  expect(leaks(sb, j, results, { files: true })).toEqual([])
+})
