@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY } from '../sandbox/index.ts'
+import { newSigner, now, sign } from '../sandbox/jwt.ts'
 import { ARTIFACT, PACKAGE } from '../sandbox/libraries.ts'
-import { laterStep, outputs, ROOT, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
+import { fileCommands, laterStep, outputs, ROOT, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
 import { job, leaks, useSandbox, visible } from './helpers.ts'
 
 const sb = useSandbox()
@@ -53,6 +54,12 @@ function librariesJob(): Job {
     PIP_RETRIES: '0',
     PIP_NO_INPUT: '1', // a refused login fails rather than asks
     NPM_CONFIG_FETCH_RETRIES: '0',
+    // Yarn Berry in CI keeps the lockfile frozen and caches globally: a fresh project needs neither.
+    YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
+    YARN_ENABLE_GLOBAL_CACHE: 'false',
+    YARN_ENABLE_TELEMETRY: '0',
+    YARN_NODE_LINKER: 'node-modules',
+    YARN_HTTP_RETRY: '0',
     // As a runner's user: Java takes the home from the password database, not HOME.
     MAVEN_OPTS: `-Duser.home=${j.home} -Djavax.net.ssl.trustStore=${trustStore} -Djavax.net.ssl.trustStorePassword=sandbox`,
   })
@@ -68,6 +75,17 @@ function librariesJob(): Job {
 }
 
 let runs = 0
+const BIN = join(ROOT, 'node_modules/.bin') // pnpm 10 and Yarn Berry (4)
+/** A fresh project that depends on the sandbox's package. */
+function nodeProject(j: Job, name: string): string {
+  const dir = join(j.dir, `${name}-${++runs}`)
+  mkdirSync(dir)
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { [PACKAGE.name]: PACKAGE.version } }),
+  )
+  return dir
+}
 /** Each client installs the sandbox's package into a fresh place (no cache helps a later run). */
 const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installed: string }>> = {
   pip: async (j) => {
@@ -80,6 +98,16 @@ const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installe
     const args = ['install', '--no-save', '--no-audit', '--no-fund', '--cache', join(prefix, 'cache'), '--prefix', prefix, PACKAGE.name]
     mkdirSync(prefix)
     return { result: await laterStep(j, 'npm', args), installed: join(prefix, 'node_modules', PACKAGE.name, 'index.js') }
+  },
+  pnpm: async (j) => {
+    const dir = nodeProject(j, 'pnpm')
+    const args = ['install', '--dir', dir, '--no-frozen-lockfile', '--store-dir', join(dir, 'store'), '--cache-dir', join(dir, 'cache')]
+    return { result: await laterStep(j, join(BIN, 'pnpm'), args), installed: join(dir, 'node_modules', PACKAGE.name, 'index.js') }
+  },
+  'yarn berry': async (j) => {
+    const dir = nodeProject(j, 'berry')
+    const result = await laterStep(j, 'sh', ['-c', 'cd "$1" && exec node "$2" install', 'sh', dir, join(BIN, 'yarn')])
+    return { result, installed: join(dir, 'node_modules', PACKAGE.name, 'index.js') }
   },
   mvn: async (j) => {
     const repo = join(j.dir, `m2-${++runs}`)
@@ -97,7 +125,7 @@ const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installe
 
 const userBytes = (j: Job) => Object.keys(USER_FILES).map((path) => readFileSync(join(j.home, path), 'utf8'))
 
-test('pip, npm and mvn fetch from Chainguard Libraries after the action, and neither before it nor after its post step', async () => {
+test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after the action, not before it, and (all but Berry) not after its post step', async () => {
   const j = librariesJob()
   const results: StepResult[] = []
   const attempt = async (client: string) => {
@@ -111,7 +139,7 @@ test('pip, npm and mvn fetch from Chainguard Libraries after the action, and nei
   results.push(main)
   expect(main.code).toBe(0)
   expect(outputs(j).libraries).toBe('python,javascript,java')
-  expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm); java (maven)')
+  expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm, pnpm, yarn berry); java (maven)')
   for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: true })
   // The npm tarball lives under /javascript-upstream/: the credentials cover it too.
   expect(sb.libraries.fetched).toContain(`/javascript-upstream/${PACKAGE.name}/-/${PACKAGE.name}-${PACKAGE.version}.tgz`)
@@ -119,8 +147,58 @@ test('pip, npm and mvn fetch from Chainguard Libraries after the action, and nei
   const post = await runStep(j, 'post')
   results.push(post)
   expect(visible(post)).toContain('Removed the Chainguard Libraries configuration for python, javascript, java')
-  for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: false })
+  // Yarn Berry reads no config file of the job's own: its credentials are a variable, which no post
+  // step can take back from a later step (on a real runner none runs after post; the job ends).
+  for (const client of Object.keys(CLIENTS)) {
+    expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: client === 'yarn berry' })
+  }
 
   expect(userBytes(j)).toEqual(Object.values(USER_FILES))
+  // The runner deletes its GITHUB_ENV file after each step: the one secret there is Berry's, and only it.
+  const token = fileCommands(j.files.env).YARN_NPM_AUTH_IDENT.replace(/^_token:/, '')
+  expect(sb.secrets()).toContain(token)
+  writeFileSync(j.files.env, readFileSync(j.files.env, 'utf8').replaceAll(token, '<token>'))
   expect(leaks(sb, j, results, { files: true })).toEqual([])
+}, 240_000) // five clients, three times each
+
+test('a token the index refuses for one ecosystem fails the step naming it, before anything is configured', async () => {
+  const j = librariesJob()
+  sb.libraries.refuse.add('java')
+  const main = await runStep(j, 'main', { ...base, libraries: 'python java' }).finally(() => sb.libraries.refuse.clear())
+  expect(main.code).toBe(1)
+  const error = visible(main).find((l) => l.startsWith('::error::'))
+  expect(error).toMatch(
+    /^::error::Chainguard Libraries refused the token of \S+ for java \(HTTP 403 at https:\/\/libraries\.cgr\.dev\/java\/\): /,
+  )
+  expect(error).toContain('check that the organization is entitled to Chainguard Libraries for Java')
+  const exported = Object.keys(fileCommands(j.files.env))
+  expect(exported.filter((name) => ['NETRC', 'PIP_INDEX_URL', 'MAVEN_OPTS', 'NPM_CONFIG_USERCONFIG'].includes(name))).toEqual([])
+  expect((await CLIENTS.pip(j)).result.code).not.toBe(0)
+})
+
+describe('the libraries.cgr.dev stand-in', () => {
+  const get = (token: string, user = '_token') =>
+    fetch('https://libraries.cgr.dev/python/simple/', {
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` },
+    })
+  const claims = (extra: Record<string, unknown>) => ({
+    iss: 'https://issuer.enforce.dev',
+    sub: IDENTITY,
+    aud: 'libraries.cgr.dev',
+    iat: now(),
+    exp: now() + 60,
+    ...extra,
+  })
+
+  it('takes a token of the STS for its audience, and refuses other audiences, expired tokens, other signers and users', async () => {
+    expect((await get(sign(sb.sts.signer, claims({})))).status).toBe(200)
+    const refused = async (token: string, user?: string) =>
+      `${(await get(token, user)).status} ${(await (await get(token, user)).text()).trim()}`
+    expect(await refused(sign(sb.sts.signer, claims({ aud: 'cgr.dev' })))).toBe(
+      '401 unauthorized: audience "cgr.dev" is not libraries.cgr.dev',
+    )
+    expect(await refused(sign(sb.sts.signer, claims({ exp: now() - 1 })))).toBe('401 unauthorized: token expired')
+    expect(await refused(sign(newSigner(), claims({})))).toBe('401 unauthorized: unknown signing key')
+    expect(await refused(sign(sb.sts.signer, claims({})), 'me')).toBe('401 unauthorized: username is not _token')
+  })
 })

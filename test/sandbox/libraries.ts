@@ -77,7 +77,9 @@ function build(): Map<string, Buffer> {
   const tarball = `https://libraries.cgr.dev/javascript-upstream/${PACKAGE.name}/-/${PACKAGE.name}-${PACKAGE.version}.tgz`
   const dist = { tarball, shasum: sha('sha1', tgz).digest('hex'), integrity: `sha512-${sha('sha512', tgz).digest('base64')}` }
   const version = { name: PACKAGE.name, version: PACKAGE.version, main: 'index.js', dist }
-  const packument = { name: PACKAGE.name, 'dist-tags': { latest: PACKAGE.version }, versions: { [PACKAGE.version]: version } }
+  const published = '2024-01-02T03:04:05.000Z' // Yarn 4 holds back versions younger than a day, or without a time
+  const time = { created: published, modified: published, [PACKAGE.version]: published }
+  const packument = { name: PACKAGE.name, 'dist-tags': { latest: PACKAGE.version }, versions: { [PACKAGE.version]: version }, time }
   files.set(`/javascript/${PACKAGE.name}`, Buffer.from(JSON.stringify(packument)))
   files.set(new URL(tarball).pathname, tgz)
 
