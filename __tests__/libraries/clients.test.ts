@@ -24,11 +24,20 @@ describe('python', () => {
 describe('javascript', () => {
   it('keeps the user’s npmrc and adds the registry with credentials keyed to the host, covering /javascript-upstream/', () => {
     const config = javascript('libraries.cgr.dev', TOKEN, 'fund=false')
-    expect(config.env).toEqual({ NPM_CONFIG_USERCONFIG: '{dir}/npmrc' })
+    expect(config.env.NPM_CONFIG_USERCONFIG).toBe('{dir}/npmrc')
     expect(config.files.npmrc).toBe(
       `fund=false\nregistry=https://libraries.cgr.dev/javascript/\n//libraries.cgr.dev/:_auth=${npmAuth(TOKEN)}\n`,
     )
     expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
+  })
+
+  it('gives Yarn Berry, which reads no .npmrc, the registry and the credentials as variables, sent always', () => {
+    const { env } = javascript('libraries.cgr.dev', TOKEN, '')
+    expect(env).toMatchObject({
+      YARN_NPM_REGISTRY_SERVER: 'https://libraries.cgr.dev/javascript/',
+      YARN_NPM_AUTH_IDENT: `_token:${TOKEN}`,
+      YARN_NPM_ALWAYS_AUTH: 'true',
+    })
   })
 })
 
