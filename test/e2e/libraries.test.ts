@@ -9,7 +9,7 @@ import { IDENTITY } from '../sandbox/index.ts'
 import { newSigner, now, sign } from '../sandbox/jwt.ts'
 import { ARTIFACT, PACKAGE } from '../sandbox/libraries.ts'
 import { fileCommands, laterStep, outputs, ROOT, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
-import { job, leaks, useSandbox, visible } from './helpers.ts'
+import { anotherUse, job, leaks, useSandbox, visible } from './helpers.ts'
 
 const sb = useSandbox()
 const base = { identity: IDENTITY, install: 'false', 'container-cli': 'docker' }
@@ -139,6 +139,7 @@ test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after t
   results.push(main)
   expect(main.code).toBe(0)
   expect(outputs(j).libraries).toBe('python,javascript,java')
+  expect(visible(main)).toContainEqual(expect.stringMatching(/^The libraries token expires at \d{4}-\d\d-\d\dT\S+Z \(about an hour\)/))
   expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm, pnpm, yarn berry); java (maven)')
   for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: true })
   // The npm tarball lives under /javascript-upstream/: the credentials cover it too.
@@ -160,6 +161,23 @@ test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after t
   writeFileSync(j.files.env, readFileSync(j.files.env, 'utf8').replaceAll(token, '<token>'))
   expect(leaks(sb, j, results, { files: true })).toEqual([])
 }, 240_000) // five clients, three times each
+
+test('a second use of the action refreshes the token: clients use the new one, and each post step removes its own folder', async () => {
+  const j = librariesJob()
+  const second = anotherUse(j)
+  expect((await runStep(j, 'main', { ...base, libraries: 'python' })).code).toBe(0)
+  const first = fileCommands(j.files.env).NETRC
+  await new Promise((resolve) => setTimeout(resolve, 1100)) // the STS's tokens differ by their second of issue
+  expect((await runStep(second, 'main', { ...base, libraries: 'python' })).code).toBe(0)
+  const refreshed = fileCommands(j.files.env).NETRC
+  expect(refreshed).not.toBe(first)
+  const token = (file: string) => /password (\S+)\n$/.exec(readFileSync(file, 'utf8'))?.[1]
+  expect(token(refreshed)).not.toBe(token(first))
+  expect((await CLIENTS.pip(j)).result.code).toBe(0)
+  await runStep(second, 'post')
+  await runStep(j, 'post')
+  expect([existsSync(first), existsSync(refreshed)]).toEqual([false, false])
+})
 
 test('a token the index refuses for one ecosystem fails the step naming it, before anything is configured', async () => {
   const j = librariesJob()
