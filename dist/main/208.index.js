@@ -179,8 +179,10 @@ function apply(config, dir) {
     for (const [name, from] of Object.entries(config.copies ?? {}))
         (0,external_node_fs_.cpSync)(from, (0,external_node_path_.join)(dir, name), { recursive: true, dereference: true });
     for (const [name, content] of Object.entries(config.files)) {
-        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)((0,external_node_path_.join)(dir, name)), { recursive: true, mode: 0o700 });
-        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, name), content, { mode: 0o600 });
+        const file = (0,external_node_path_.join)(dir, name);
+        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(file), { recursive: true, mode: 0o700 });
+        (0,external_node_fs_.rmSync)(file, { force: true }); // a copied file keeps its mode when written over: this one is made 0600
+        (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
     }
     for (const [name, value] of Object.entries(config.env))
         core/* exportVariable */.dN(name, value.replaceAll('{dir}', dir));

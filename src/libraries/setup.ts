@@ -3,7 +3,7 @@
 // request per ecosystem so a refused token fails here rather than in the build, then files in a
 // folder of the job's own (0600) and variables for later steps. The post step removes the folder.
 import * as core from '@actions/core'
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -80,8 +80,10 @@ function configFor(ecosystem: Ecosystem, host: string, token: string, dir: strin
 function apply(config: ClientConfig, dir: string): void {
   for (const [name, from] of Object.entries(config.copies ?? {})) cpSync(from, join(dir, name), { recursive: true, dereference: true })
   for (const [name, content] of Object.entries(config.files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true, mode: 0o700 })
-    writeFileSync(join(dir, name), content, { mode: 0o600 })
+    const file = join(dir, name)
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    rmSync(file, { force: true }) // a copied file keeps its mode when written over: this one is made 0600
+    writeFileSync(file, content, { mode: 0o600 })
   }
   for (const [name, value] of Object.entries(config.env)) core.exportVariable(name, value.replaceAll('{dir}', dir))
 }

@@ -3,8 +3,8 @@
 // fail before the action ran and after its post step; the user's own pip.conf, .npmrc, .netrc and
 // settings.xml are the same bytes after post, and no token shows in what was printed or left.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { IDENTITY } from '../sandbox/index.ts'
 import { newSigner, now, sign } from '../sandbox/jwt.ts'
 import { ARTIFACT, PACKAGE } from '../sandbox/libraries.ts'
@@ -123,6 +123,19 @@ const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installe
   },
 }
 
+/** The mode of the job's libraries folder ('.') and of every file in it that holds the token. */
+function secretFileModes(j: Job): Record<string, number> {
+  const dir = dirname(fileCommands(j.files.env).NETRC)
+  const token = readFileSync(join(dir, 'netrc'), 'utf8').split(' ').pop()?.trim() ?? ''
+  const modes: Record<string, number> = { '.': statSync(dir).mode & 0o777 }
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, name)
+    const text = statSync(path).isFile() ? readFileSync(path, 'utf8') : ''
+    if (text.includes(token) || text.includes(Buffer.from(`_token:${token}`).toString('base64'))) modes[name] = statSync(path).mode & 0o777
+  }
+  return modes
+}
+
 const userBytes = (j: Job) => Object.keys(USER_FILES).map((path) => readFileSync(join(j.home, path), 'utf8'))
 
 test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after the action, not before it, and (all but Berry) not after its post step', async () => {
@@ -139,6 +152,7 @@ test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after t
   results.push(main)
   expect(main.code).toBe(0)
   expect(outputs(j).libraries).toBe('python,javascript,java')
+  expect(secretFileModes(j)).toEqual({ netrc: 0o600, npmrc: 0o600, 'maven-conf/settings.xml': 0o600, '.': 0o700 })
   expect(visible(main)).toContainEqual(expect.stringMatching(/^The libraries token expires at \d{4}-\d\d-\d\dT\S+Z \(about an hour\)/))
   expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm, pnpm, yarn berry); java (maven)')
   for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: true })
