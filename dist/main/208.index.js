@@ -11,6 +11,8 @@ __webpack_require__.d(__webpack_exports__, {
   setupLibraries: () => (/* binding */ setupLibraries)
 });
 
+// UNUSED EXPORTS: mavenConf
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: external "node:fs"
@@ -149,9 +151,9 @@ async function check(ecosystem, host, token, identity, log) {
         throw new Error(`Chainguard Libraries (${ecosystem}) answered HTTP ${res.status} at ${url}`);
 }
 /** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
-function mavenConf() {
+function mavenConf(path = process.env.PATH ?? '') {
     const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn'];
-    for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter).filter(Boolean)) {
+    for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
         for (const name of names) {
             const bin = (0,external_node_path_.join)(dir, name);
             if ((0,external_node_fs_.existsSync)(bin))

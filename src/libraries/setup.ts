@@ -47,9 +47,9 @@ async function check(ecosystem: Ecosystem, host: string, token: string, identity
 }
 
 /** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
-function mavenConf(): string {
+export function mavenConf(path = process.env.PATH ?? ''): string {
   const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn']
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const bin = join(dir, name)
       if (existsSync(bin)) return join(dirname(dirname(realpathSync(bin))), 'conf')
