@@ -234,3 +234,14 @@ describe('the libraries.cgr.dev stand-in', () => {
     expect(await refused(sign(sb.sts.signer, claims({})), 'me')).toBe('401 unauthorized: username is not _token')
   })
 })
+
+test('an unknown ecosystem fails the step in one line, before any request', async () => {
+  const j = librariesJob()
+  const served = sb.wire.served.length
+  const main = await runStep(j, 'main', { ...base, libraries: 'python ruby' })
+  expect(main.code).toBe(1)
+  expect(visible(main).filter((l) => l.startsWith('::error::'))).toEqual([
+    `::error::Input 'libraries' must be a list of python, javascript, java; got "ruby"`,
+  ])
+  expect(sb.wire.served.length).toBe(served)
+})
