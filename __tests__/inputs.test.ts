@@ -26,7 +26,18 @@ describe('parseInputs', () => {
       jobSummary: true,
       outputToken: false,
       checkImages: [],
+      libraries: { ecosystems: [], host: 'libraries.cgr.dev' },
     })
+  })
+
+  it('takes the libraries ecosystems, and setup-python-keyring: true as python', () => {
+    const libraries = (values: Record<string, string>) => parseInputs(from({ identity: ID, ...values })).libraries
+    expect(libraries({ libraries: 'java,\npython  javascript python', 'libraries-host': 'libs.example.com:8443' })).toEqual({
+      ecosystems: ['python', 'javascript', 'java'],
+      host: 'libs.example.com:8443',
+    })
+    expect(libraries({ 'setup-python-keyring': 'true' }).ecosystems).toEqual(['python'])
+    expect(libraries({ 'setup-python-keyring': 'true', libraries: 'java' }).ecosystems).toEqual(['python', 'java'])
   })
 
   it('takes the images to check, in the registry logged in to', () => {
@@ -186,6 +197,17 @@ describe('parseInputs', () => {
     ],
     ['an overlong config path', { identity: ID, 'config-path': `/${'x'.repeat(4096)}` }, /^Input 'config-path' must be at most 4096/],
     ['an overlong docker config', { identity: ID, 'docker-config': `/${'x'.repeat(4096)}` }, /^Input 'docker-config' must be at most 4096/],
+    [
+      'an unknown ecosystem',
+      { identity: ID, libraries: 'python, ruby' },
+      /^Input 'libraries' must be a list of python, javascript, java; got "ruby"$/,
+    ],
+    ['libraries with a pull token', { username: ID, password: 'p', libraries: 'java' }, /^Input 'libraries' needs 'identity'/],
+    [
+      'setup-python-keyring with a pull token',
+      { username: ID, password: 'p', 'setup-python-keyring': 'true' },
+      /^Input 'setup-python-keyring' needs 'identity'/,
+    ],
     ['an overlong boolean', { identity: ID, 'job-summary': 'true'.padEnd(300) }, /^Input 'job-summary' must be at most 260/],
   ]
   it.each(bad)('rejects %s with a one-line error naming the input', (_name, values, message) => {

@@ -5,7 +5,7 @@ import { dirname, join, normalize, relative } from 'node:path'
 
 const SRC = join(import.meta.dirname, '..', 'src')
 /** Lower numbers are lower layers; folders of one rank may not import each other. */
-const RANK: Record<string, number> = { util: 0, net: 1, token: 2, registry: 3, chainctl: 3, images: 3, '.': 4 }
+const RANK: Record<string, number> = { util: 0, net: 1, token: 2, registry: 3, chainctl: 3, images: 3, libraries: 3, '.': 4 }
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

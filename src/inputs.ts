@@ -7,6 +7,7 @@ import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './imag
 import { CLIS, notOnPath, onPath, type Cli } from './registry/clis.js'
 import type { LoginOptions } from './registry/login.js'
 import type { ChainctlOptions } from './chainctl/options.js'
+import { parseEcosystems, type LibrariesOptions } from './libraries/options.js'
 import type { Auth, TokenRequest } from './token/credentials.js'
 
 /** Every input, parsed: each part of the action declares the share it reads. */
@@ -17,6 +18,7 @@ export interface Inputs extends TokenRequest, LoginOptions {
   outputToken: boolean
   /** Images to check the login can pull, after it; empty: no check. */
   checkImages: ImageRef[]
+  libraries: LibrariesOptions
 }
 
 export class InputError extends Error {}
@@ -129,6 +131,16 @@ function authInputs(get: (name: string) => string, environment: string): Auth {
   return { kind: 'oidc', identity: identityId('identity', identity), audience: audience || `issuer.${environment}` }
 }
 
+function libraries(get: (name: string) => string, host: string, oidc: boolean): LibrariesOptions {
+  const keyring = bool('setup-python-keyring', get('setup-python-keyring') || 'false')
+  const ecosystems = parseEcosystems(get('libraries'), keyring)
+  if (typeof ecosystems === 'string') fail('libraries', ecosystems)
+  const name = get('libraries') ? 'libraries' : 'setup-python-keyring'
+  if (ecosystems.length > 0 && !oidc)
+    fail(name, "needs 'identity': the libraries token is the identity's, exchanged for the libraries host")
+  return { ecosystems, host }
+}
+
 function checkImages(value: string, registry: string): ImageRef[] {
   try {
     return parseReferences(value, registry)
@@ -173,6 +185,7 @@ export function parseInputs(unbounded: (name: string) => string): Inputs {
     jobSummary: bool('job-summary', get('job-summary') || 'true'),
     outputToken: bool('output-token', get('output-token') || 'false'),
     checkImages: checkImages(get('check-images'), registry),
+    libraries: libraries(get, chainctl.librariesHost, auth.kind === 'oidc'),
   }
 }
 

@@ -33,6 +33,16 @@ async function run(): Promise<void> {
     : undefined
   chainctl?.catch(() => undefined) // reported below, after the registry login's outcome
 
+  // Chainguard Libraries need only the identity: their exchange and checks run alongside the login.
+  const librariesLog = new HeldLog()
+  const libraries = inputs.libraries.ecosystems.length
+    ? creds.then(async (c) => {
+        const { setupLibraries } = await import('./libraries/setup.js')
+        return timed('libraries', () => setupLibraries(inputs.libraries, c, librariesLog))
+      })
+    : undefined
+  libraries?.catch(() => undefined) // reported below, in order
+
   try {
     const registry = await login
     const c = await creds
@@ -52,6 +62,9 @@ async function run(): Promise<void> {
 
     chainctlLog.release()
     const installed = await chainctl
+    librariesLog.release()
+    const configured = (await libraries)?.configured
+    if (configured) core.setOutput('libraries', Object.keys(configured).join(','))
     if (installed) core.setOutput('chainctl-version', installed.version)
     if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, c))
 
@@ -63,13 +76,22 @@ async function run(): Promise<void> {
 
     if (inputs.jobSummary) {
       const { identity, expiresAt } = c
-      await writeSummary({ identity, registry: inputs.registry, expiresAt, via: registry.via, chainctl: installed, digests, phases })
+      await writeSummary({
+        identity,
+        registry: inputs.registry,
+        expiresAt,
+        via: registry.via,
+        chainctl: installed,
+        digests,
+        libraries: configured,
+        phases,
+      })
     }
   } catch (err) {
     // A failed login (or check) stops the download at once, and nothing is cached; chainctl's
     // lines, unless out already, are left unsaid: the step's reason is this failure.
     cancel.abort()
-    await chainctl?.catch(() => undefined)
+    await Promise.all([chainctl?.catch(() => undefined), libraries?.catch(() => undefined)])
     throw err
   }
 }

@@ -2,10 +2,11 @@
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
 import { logoutChainctl, type ChainctlUndo } from './chainctl/logout.js'
+import { undoLibraries, type LibrariesUndo } from './libraries/undo.js'
 import { undoRegistry, type RegistryUndo } from './registry/undo.js'
 import { stepsToUndo, type RemoveStep } from './util/state.js'
 
-type Undo = RegistryUndo | ChainctlUndo | RemoveStep
+type Undo = RegistryUndo | ChainctlUndo | LibrariesUndo | RemoveStep
 
 async function undo(step: Undo): Promise<void> {
   switch (step.kind) {
@@ -14,6 +15,8 @@ async function undo(step: Undo): Promise<void> {
       return core.info(await undoRegistry(step))
     case 'chainctl-logout':
       return core.info(await logoutChainctl(step))
+    case 'libraries':
+      return core.info(undoLibraries(step))
     case 'remove':
       rmSync(step.path, { recursive: true, force: true })
   }

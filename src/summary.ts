@@ -16,6 +16,8 @@ export interface SummaryFacts {
   chainctl?: { version: string; fromCache: boolean }
   /** Images checked: reference as written -> manifest digest. */
   digests?: Record<string, string>
+  /** Chainguard Libraries: ecosystem -> the clients pointed at them. */
+  libraries?: Record<string, string[]>
   phases: Phase[]
 }
 
@@ -42,6 +44,13 @@ export async function writeSummary(f: SummaryFacts): Promise<void> {
       ['Logged in with', f.via.join(', ') || 'nothing (no container CLI logged in)'],
       ['chainctl', f.chainctl ? `${f.chainctl.version} (${f.chainctl.fromCache ? 'from the tool cache' : 'downloaded'})` : 'not installed'],
     ]
+    if (f.libraries)
+      rows.push([
+        'Chainguard Libraries',
+        Object.entries(f.libraries)
+          .map(([e, clients]) => `${e} (${clients.join(', ')})`)
+          .join('; '),
+      ])
     core.summary.addHeading('setup-chainctl', 3).addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
     if (f.digests) {
       const header = ['Image checked', 'Digest'].map((data) => ({ data, header: true }))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the sandbox need, and only what is missing: npm packages, and the
 # Debian packages docker-registry, skopeo, iproute2, openssl, docker.io (the engine test), and
-# curl and jq (the sandbox's fake chainctl), tinyproxy (the proxy test), podman.
+# curl and jq (the sandbox's fake chainctl), tinyproxy (the proxy test), podman, maven (the libraries test).
 # Runs before `npm start` and `npm test`; safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 need=()
-for p in docker-registry skopeo iproute2 openssl docker.io curl jq tinyproxy podman; do
+for p in docker-registry skopeo iproute2 openssl docker.io curl jq tinyproxy podman maven; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -1,5 +1,5 @@
-// Starts the whole sandbox in one call: GitHub's OIDC provider, the Chainguard STS, cgr.dev and
-// the chainctl downloads, each on its real host name (see hosts and netns.sh) with TLS from the
+// Starts the whole sandbox in one call: GitHub's OIDC provider, the Chainguard STS, cgr.dev, the
+// chainctl downloads and Chainguard Libraries, each on its real host name (see hosts and netns.sh) with TLS from the
 // sandbox CA.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { startDownloads, type Downloads } from './downloads.ts'
 import { GITHUB_ISSUER, startGitHubOidc, type GitHubOidc, type Job } from './github.ts'
 import { now, sign } from './jwt.ts'
 import { newWire, type Wire } from './http.ts'
+import { startLibraries, type Libraries } from './libraries.ts'
 import { ensurePki, read, type Pki } from './pki.ts'
 import { startRegistry, type Registry } from './registry.ts'
 import { ROOT, scratchDir } from './runner.ts'
@@ -26,6 +27,7 @@ export interface Sandbox {
   sts: Sts
   registry: Registry
   downloads: Downloads
+  libraries: Libraries
   /** Every stand-in's per-request delay, and the requests they served. */
   wire: Wire
   pullToken: string
@@ -75,17 +77,19 @@ export async function startSandbox({ delayMs = 0, ...opts }: SandboxOptions = {}
     pullTokens: { [PULL_IDENTITY]: pullToken },
   })
   const downloads = await startDownloads(at('dl.enforce.dev'))
+  const libraries = await startLibraries(at('libraries.cgr.dev'), sts.jwks)
   return {
     pki,
     github,
     sts,
     registry,
     downloads,
+    libraries,
     wire,
     pullToken,
     secrets: () => [github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, pullToken, ...github.issued, ...sts.issued, ...registry.issued],
     stop: async () => {
-      await Promise.all([github.close(), sts.close(), registry.close(), downloads.close()])
+      await Promise.all([github.close(), sts.close(), registry.close(), downloads.close(), libraries.close()])
     },
   }
 }

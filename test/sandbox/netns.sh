@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "${SANDBOX_NETNS:-}" != 1 ]; then
   missing=()
-  for tool in docker docker-registry skopeo openssl unshare ip dockerd podman tinyproxy curl jq; do
+  for tool in docker docker-registry skopeo openssl unshare ip dockerd podman tinyproxy curl jq mvn python3; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export const HOSTS = ['cgr.dev', 'issuer.enforce.dev', 'dl.enforce.dev', 'localhost']
+export const HOSTS = ['cgr.dev', 'issuer.enforce.dev', 'dl.enforce.dev', 'libraries.cgr.dev', 'localhost']
 
 export interface Pki {
   dir: string
@@ -29,13 +29,15 @@ export function ensurePki(dir: string): Pki {
     tokenKey: f('token.key'),
     tokenCert: f('token.crt'),
   }
-  // Certificates last 30 days; a folder older than 20 is made anew.
-  if (existsSync(pki.tokenCert) && Date.now() - statSync(pki.tokenCert).mtimeMs < 20 * 86400_000) return pki
+  // Certificates last 30 days; a folder older than 20, or made for other hosts, is made anew.
+  const san = [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')
+  const ext = `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`
+  const sameHosts = existsSync(f('tls.ext')) && readFileSync(f('tls.ext'), 'utf8') === ext
+  if (sameHosts && existsSync(pki.tokenCert) && Date.now() - statSync(pki.tokenCert).mtimeMs < 20 * 86400_000) return pki
   const selfSigned = (cn: string, key: string, cert: string) =>
     openssl(`req -x509 -newkey rsa:2048 -nodes -days 30 -subj`.split(' ').concat([`/CN=${cn}`, '-keyout', key, '-out', cert]))
   selfSigned('setup-chainctl sandbox CA', f('ca.key'), pki.caCert)
-  const san = [...HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')
-  writeFileSync(f('tls.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`)
+  writeFileSync(f('tls.ext'), ext)
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=sandbox', '-keyout', pki.tlsKey, '-out', f('tls.csr')])
   const ca = ['-CA', pki.caCert, '-CAkey', f('ca.key'), '-CAcreateserial']
   openssl(['x509', '-req', '-days', '30', '-in', f('tls.csr'), ...ca, '-extfile', f('tls.ext'), '-out', pki.tlsCert])

@@ -1,0 +1,89 @@
+import { javascript, npmAuth, python } from '../../src/libraries/clients.js'
+import { insertInto, java, mavenSettings } from '../../src/libraries/maven.js'
+
+const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJsaWJyYXJpZXMuY2dyLmRldiJ9.c2ln'
+
+describe('python', () => {
+  it('puts the index in the variables without credentials, and the credentials last in a netrc after the user’s own', () => {
+    const user = 'machine git.example.com login me password mine' // no final newline
+    const config = python('libraries.cgr.dev', TOKEN, user)
+    expect(config.env).toEqual({
+      PIP_INDEX_URL: 'https://libraries.cgr.dev/python/simple/',
+      UV_DEFAULT_INDEX: 'https://libraries.cgr.dev/python/simple/',
+      NETRC: '{dir}/netrc',
+    })
+    expect(Object.values(config.env).join(' ')).not.toContain(TOKEN)
+    expect(config.files.netrc).toBe(`${user}\nmachine libraries.cgr.dev login _token password ${TOKEN}\n`)
+  })
+
+  it('names the machine without its port, as netrc readers look it up', () => {
+    expect(python('libs.example.com:8443', TOKEN, '').files.netrc).toBe(`machine libs.example.com login _token password ${TOKEN}\n`)
+  })
+})
+
+describe('javascript', () => {
+  it('keeps the user’s npmrc and adds the registry with credentials keyed to the host, covering /javascript-upstream/', () => {
+    const config = javascript('libraries.cgr.dev', TOKEN, 'fund=false')
+    expect(config.env.NPM_CONFIG_USERCONFIG).toBe('{dir}/npmrc')
+    expect(config.files.npmrc).toBe(
+      `fund=false\nregistry=https://libraries.cgr.dev/javascript/\n//libraries.cgr.dev/:_auth=${npmAuth(TOKEN)}\n`,
+    )
+    expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
+  })
+
+  it('gives Yarn Berry, which reads no .npmrc, the registry and the credentials as variables, sent always', () => {
+    const { env } = javascript('libraries.cgr.dev', TOKEN, '')
+    expect(env).toMatchObject({
+      YARN_NPM_REGISTRY_SERVER: 'https://libraries.cgr.dev/javascript/',
+      YARN_NPM_AUTH_IDENT: `_token:${TOKEN}`,
+      YARN_NPM_ALWAYS_AUTH: 'true',
+    })
+  })
+})
+
+describe('maven', () => {
+  const SHIPPED = `<?xml version="1.0"?>
+<settings>
+  <!--
+  <servers>
+    <server><id>commented</id></server>
+  </servers>
+  -->
+  <mirrors><mirror><id>corp</id><mirrorOf>other</mirrorOf><url>https://m.example.com</url></mirror></mirrors>
+  <profiles/>
+</settings>
+`
+
+  it('adds a section before </settings> when the settings have none outside comments', () => {
+    const xml = insertInto(SHIPPED, 'servers', '<server/>')
+    expect(xml).toContain('    <server><id>commented</id></server>') // the comment is untouched
+    expect(xml).toContain('  <servers><server/></servers>\n</settings>')
+  })
+
+  it('fills a self-closed section and prepends to an open one', () => {
+    expect(insertInto(SHIPPED, 'profiles', '<profile/>')).toContain('<profiles><profile/></profiles>')
+    expect(insertInto(SHIPPED, 'mirrors', '<mirror/>')).toContain('<mirrors><mirror/><mirror><id>corp</id>')
+  })
+
+  it('refuses settings without a closing tag', () => {
+    expect(() => insertInto('<settings><!-- </settings> -->', 'servers', '<server/>')).toThrow('has no </settings> outside comments')
+  })
+
+  it('adds the repository as an always-active profile, before Central, with its credentials; keeps the rest', () => {
+    const xml = mavenSettings('libraries.cgr.dev', TOKEN, SHIPPED)
+    expect(xml).toContain('<mirrorOf>other</mirrorOf>')
+    expect(xml).toContain(`<server><id>chainguard-libraries</id><username>_token</username><password>${TOKEN}</password></server>`)
+    expect(xml).toContain('<repository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
+    expect(xml).toContain('<pluginRepository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
+    expect(xml).toContain('<activeProfiles><activeProfile>chainguard-libraries</activeProfile></activeProfiles>')
+  })
+
+  it('starts from empty settings when the installation has none', () => {
+    expect(mavenSettings('h', TOKEN, '  \n')).toMatch(/^<\?xml[\s\S]*<servers><server>[\s\S]*<\/settings>\n$/)
+  })
+
+  it('appends -Dmaven.conf to the user’s MAVEN_OPTS', () => {
+    expect(java('h', TOKEN, '', '-Xmx1g').env).toEqual({ MAVEN_OPTS: '-Xmx1g -Dmaven.conf={dir}/maven-conf' })
+    expect(java('h', TOKEN, '', '').env).toEqual({ MAVEN_OPTS: '-Dmaven.conf={dir}/maven-conf' })
+  })
+})
