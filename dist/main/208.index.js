@@ -17,8 +17,6 @@ __webpack_require__.d(__webpack_exports__, {
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
@@ -29,6 +27,8 @@ var jwt = __webpack_require__(8684);
 var http = __webpack_require__(6740);
 // EXTERNAL MODULE: ./src/util/state.ts
 var state = __webpack_require__(2269);
+// EXTERNAL MODULE: ./src/util/home.ts
+var home = __webpack_require__(3545);
 ;// CONCATENATED MODULE: ./src/libraries/clients.ts
 // What each ecosystem's clients are given, as pure functions of the host, the token and the user's
 // own settings: files for the job's folder and variables for later steps. Nothing here writes.
@@ -137,7 +137,7 @@ function java(host, token, globalSettings, mavenOpts) {
 const PATHS = { python: '/python/simple/', javascript: '/javascript/', java: '/java/' };
 const NAMES = { python: 'Python', javascript: 'JavaScript', java: 'Java' };
 const readIfThere = (path) => ((0,external_node_fs_.existsSync)(path) ? (0,external_node_fs_.readFileSync)(path, 'utf8') : '');
-const home = () => process.env.HOME || (0,external_node_os_.homedir)();
+const setup_home = () => (0,home/* homeDir */.lw)();
 /** One HEAD per ecosystem: a token the index refuses fails the step, naming what to check. */
 async function check(ecosystem, host, token, identity, log) {
     const url = `https://${host}${PATHS[ecosystem]}`;
@@ -165,9 +165,9 @@ function mavenConf(path = process.env.PATH ?? '') {
 function configFor(ecosystem, host, token, dir) {
     switch (ecosystem) {
         case 'python':
-            return python(host, token, readIfThere(process.env.NETRC || (0,external_node_path_.join)(home(), '.netrc')));
+            return python(host, token, readIfThere(process.env.NETRC || (0,external_node_path_.join)(setup_home(), '.netrc')));
         case 'javascript':
-            return javascript(host, token, readIfThere(process.env.NPM_CONFIG_USERCONFIG || process.env.npm_config_userconfig || (0,external_node_path_.join)(home(), '.npmrc')));
+            return javascript(host, token, readIfThere(process.env.NPM_CONFIG_USERCONFIG || process.env.npm_config_userconfig || (0,external_node_path_.join)(setup_home(), '.npmrc')));
         case 'java': {
             if (/\s/.test(dir))
                 throw new Error(`The runner's temp folder ${dir} has a space in it, which MAVEN_OPTS cannot carry`);
@@ -194,7 +194,7 @@ async function setupLibraries(opts, creds, log) {
         throw new Error("Input 'libraries' needs 'identity'"); // readInputs refuses it first
     const token = await creds.tokenFor(opts.host); // masked as it arrives
     core/* setSecret */.Pq(npmAuth(token));
-    const dir = (0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_path_.resolve)('.'), `chainguard-libraries-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    const dir = (0,external_node_path_.join)((0,home/* jobTemp */.UG)(process.env, core/* warning */.$e), `chainguard-libraries-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
     const configs = opts.ecosystems.map((e) => [e, configFor(e, opts.host, token, dir)]); // local faults first
     await Promise.all(opts.ecosystems.map((e) => check(e, opts.host, token, creds.identity, log)));
     (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });

@@ -4,13 +4,13 @@
 // folder of the job's own (0600) and variables for later steps. The post step removes the folder.
 import * as core from '@actions/core'
 import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { delimiter, dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Credentials } from '../token/credentials.js'
 import { decodeClaims, expiresAt } from '../token/jwt.js'
 import { send } from '../net/http.js'
 import { remember } from '../util/state.js'
+import { homeDir, jobTemp } from '../util/home.js'
 import type { HeldLog } from '../util/heldlog.js'
 import { javascript, npmAuth, python, USERNAME, type ClientConfig } from './clients.js'
 import { java } from './maven.js'
@@ -27,7 +27,7 @@ const PATHS: Record<Ecosystem, string> = { python: '/python/simple/', javascript
 const NAMES: Record<Ecosystem, string> = { python: 'Python', javascript: 'JavaScript', java: 'Java' }
 
 const readIfThere = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '')
-const home = () => process.env.HOME || homedir()
+const home = () => homeDir()
 
 /** One HEAD per ecosystem: a token the index refuses fails the step, naming what to check. */
 async function check(ecosystem: Ecosystem, host: string, token: string, identity: string, log: HeldLog): Promise<void> {
@@ -92,7 +92,7 @@ export async function setupLibraries(opts: LibrariesOptions, creds: Credentials,
   if (!creds.tokenFor) throw new Error("Input 'libraries' needs 'identity'") // readInputs refuses it first
   const token = await creds.tokenFor(opts.host) // masked as it arrives
   core.setSecret(npmAuth(token))
-  const dir = join(process.env.RUNNER_TEMP || resolve('.'), `chainguard-libraries-${randomBytes(6).toString('hex')}`)
+  const dir = join(jobTemp(process.env, core.warning), `chainguard-libraries-${randomBytes(6).toString('hex')}`)
   const configs = opts.ecosystems.map((e) => [e, configFor(e, opts.host, token, dir)] as const) // local faults first
   await Promise.all(opts.ecosystems.map((e) => check(e, opts.host, token, creds.identity, log)))
 
