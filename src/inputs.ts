@@ -1,6 +1,6 @@
 // Reads and validates every input before anything touches the network or docker.
 import * as core from '@actions/core'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { expandHome } from './registry/dockerfolder.js'
 import { homeDir } from './util/home.js'
 import { BadReference, MAX_IMAGES, parseReferences, type ImageRef } from './images/reference.js'
@@ -116,9 +116,31 @@ function chainctlInputs(get: (name: string) => string, environment: string, oidc
   }
 }
 
+/** What the run is, beyond the inputs: `fork` is the head repository of a fork's pull request that has no OIDC token. */
+export interface RunContext {
+  fork?: string
+}
+
+/** The head repository of a pull request event when it is not `repository` (a fork), from the event payload. */
+export function forkOf(event: unknown, repository: string | undefined): string | undefined {
+  const head = (event as { pull_request?: { head?: { repo?: { full_name?: unknown } } } } | null)?.pull_request?.head?.repo?.full_name
+  if (typeof head !== 'string' || !repository) return undefined
+  return head.toLowerCase() === repository.toLowerCase() ? undefined : head
+}
+
+function forkError(fork: string): never {
+  throw new InputError(
+    `This job runs for a pull request from the fork ${fork}, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; ` +
+      'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
+      "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository",
+  )
+}
+
 /** OIDC (identity) or pull token (username/password): one or the other. */
-function authInputs(get: (name: string) => string, environment: string): Auth {
+function authInputs(get: (name: string) => string, environment: string, run: RunContext): Auth {
   const [identity, username, password, audience] = ['identity', 'username', 'password', 'audience'].map(get)
+  // Before 'identity is required': a fork's run gets no variables either, so that is what empties it.
+  if (run.fork && !password) forkError(run.fork)
   if (password || username) {
     if (identity) fail('identity', 'must be empty when username/password (a pull token) are given: use one or the other')
     if (!password) fail('password', 'must hold the pull token when username is given')
@@ -161,12 +183,12 @@ function bounded(get: (name: string) => string): (name: string) => string {
 }
 
 /** `get` returns an input's trimmed value, '' when unset (as core.getInput does). */
-export function parseInputs(unbounded: (name: string) => string): Inputs {
+export function parseInputs(unbounded: (name: string) => string, run: RunContext = {}): Inputs {
   const get = bounded(unbounded)
   const environment = host('environment', get('environment') || 'enforce.dev')
   const registry = host('registry', get('registry') || 'cgr.dev')
   const logout = bool('logout', get('logout') || 'true')
-  const auth = authInputs(get, environment)
+  const auth = authInputs(get, environment, run)
   const dockerConfig = get('docker-config')
   if (/[\r\n\0]/.test(dockerConfig)) fail('docker-config', "must be empty, 'isolated' or a folder path", dockerConfig)
   if (/^~[^\\/]/.test(dockerConfig)) fail('docker-config', 'must name a folder with ~ or ~/ (your home), not ~user', dockerConfig)
@@ -189,11 +211,25 @@ export function parseInputs(unbounded: (name: string) => string): Inputs {
   }
 }
 
+function eventPayload(path: string | undefined): unknown {
+  try {
+    return path ? JSON.parse(readFileSync(path, 'utf8')) : undefined
+  } catch {
+    return undefined // no payload: not a run the fork check can recognise
+  }
+}
+
+/** The run's context from the runner's environment: a fork's pull request only matters without an OIDC token. */
+export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL) return {}
+  return { fork: forkOf(eventPayload(env.GITHUB_EVENT_PATH), env.GITHUB_REPOSITORY) }
+}
+
 /** Reads the action's inputs, masking the pull token before anything can print it. */
 export function readInputs(): Inputs {
   const password = core.getInput('password')
   if (password) core.setSecret(password)
-  const inputs = parseInputs((name) => core.getInput(name))
+  const inputs = parseInputs((name) => core.getInput(name), runContext())
   const folder = expandHome(inputs.dockerConfig, () => homeDir())
   if (folder && folder !== 'isolated' && statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
     fail('docker-config', "must be empty, 'isolated' or a folder path, not a file", inputs.dockerConfig)

@@ -55,8 +55,7 @@ describe('GitHub OIDC client', () => {
   it('explains the missing id-token permission', async () => {
     await expect(getIdToken('a', {})).rejects.toThrow(
       new OidcError(
-        "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. " +
-          'Pull requests from forks never get one; use a pull token (username/password inputs) there.',
+        "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow (a job's own permissions replace the workflow's).",
       ),
     )
   })

@@ -1,14 +1,16 @@
-import { describeStsFailure, explainAuthFailure } from '../../src/token/errors.js'
+import { describeStsFailure, explainAuthFailure, subjectHint } from '../../src/token/errors.js'
 import { oneLine } from '../../src/util/text.js'
 
 describe('STS error mapping', () => {
   it('names the gRPC code, the message and a hint', () => {
     expect(describeStsFailure(403, '{"code":7,"message":"no matching identity"}')).toBe(
       'Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: no matching identity ' +
-        "(the identity does not trust this job; its claim match must fit the token's claims (printed above))",
+        "(the identity does not trust this job: its issuer, subject and audience must match the token's claims (printed above; a wrong 'audience' is this too))",
     )
-    expect(describeStsFailure(401, '{"code":16,"message":"JWT validation failed"}')).toMatch(
-      /^Chainguard STS refused the token exchange: HTTP 401 Unauthenticated: JWT validation failed \(.*'audience' input/,
+    // A wrong audience is a claim mismatch (403, as the STS stand-in answers); 401 is the token itself.
+    expect(describeStsFailure(401, '{"code":16,"message":"JWT validation failed"}')).toBe(
+      'Chainguard STS refused the token exchange: HTTP 401 Unauthenticated: JWT validation failed ' +
+        "(the STS did not accept the job's OIDC token itself (an issuer it does not trust, a bad signature or an expired token); check 'environment')",
     )
     expect(describeStsFailure(404, '{"code":5,"message":"identity not found"}')).toMatch(/NotFound: identity not found \(no such identity/)
     expect(describeStsFailure(400, '{"code":99,"message":"odd"}')).toMatch(/HTTP 400 code 99: odd/)
@@ -38,6 +40,53 @@ describe('STS error mapping', () => {
       '  sub: "repo:o/r:pull_request"',
       'Identity ab/cd must name this issuer, a subject (or subject pattern) matching sub, and this audience.',
       'Inspect it with: chainctl iam identities describe ab/cd',
+      'sub is the pull request form: an identity made with --github-ref trusts pushes to that one ref, never a pull request; ' +
+        'an identity that matches this job: chainctl iam identities create r-ci --parent=ORG ' +
+        '--identity-issuer=https://token.actions.githubusercontent.com --subject=repo:o/r:pull_request --audience=issuer.enforce.dev --role=registry.pull',
     ])
+  })
+})
+
+describe('subjectHint', () => {
+  const GH = 'https://token.actions.githubusercontent.com'
+  const hint = (sub: string, aud: unknown = 'issuer.enforce.dev') => subjectHint({ iss: GH, aud, sub })
+  const command = (name: string, sub: string, aud = 'issuer.enforce.dev') =>
+    `chainctl iam identities create ${name} --parent=ORG --identity-issuer=${GH} --subject=${sub} --audience=${aud} --role=registry.pull`
+
+  it("names GitHub's immutable subject form and the identity that matches it", () => {
+    const sub = 'repo:octocat@123456/my-repo@456789:ref:refs/heads/main'
+    expect(hint(sub)).toBe(
+      "sub uses GitHub's immutable form (repo:OWNER@ID/REPO@ID:...), which an identity made with --github-repo=octocat/my-repo does not match; " +
+        `an identity that matches this job: ${command('my-repo-ci', sub)}`,
+    )
+    for (const context of ['pull_request', 'environment:prod', 'ref:refs/tags/v1']) {
+      expect(hint(`repo:octocat@1/my-repo@2:${context}`)).toMatch(
+        /^sub uses GitHub's immutable form .*--subject=repo:octocat@1\/my-repo@2:/,
+      )
+    }
+  })
+
+  it('names the form of a name-form subject, for branch, pull request, tag and environment runs', () => {
+    expect(hint('repo:acme/app:ref:refs/heads/feature/x')).toBe(
+      "sub is the branch form for feature/x: an identity for another branch or repository, or for GitHub's immutable form (repo:OWNER@ID/REPO@ID:...), does not match it; " +
+        `an identity that matches this job: ${command('app-ci', 'repo:acme/app:ref:refs/heads/feature/x')}`,
+    )
+    expect(hint('repo:acme/app:pull_request')).toMatch(/^sub is the pull request form: .* --subject=repo:acme\/app:pull_request /)
+    expect(hint('repo:acme/app:ref:refs/tags/v1.2')).toMatch(/^sub is the tag form: .* --subject=repo:acme\/app:ref:refs\/tags\/v1.2 /)
+    expect(hint('repo:acme/app:environment:prod')).toMatch(
+      /^sub is the environment form \(a job with environment: prod\): .*:environment:prod /,
+    )
+  })
+
+  it('quotes what a shell would split, takes the first of several audiences, and stays one line', () => {
+    const line = hint("repo:acme/app:environment:it's prod", ['https://x.example/a b', 'other'])
+    expect(line).toContain(`--subject='repo:acme/app:environment:it'\\''s prod' --audience='https://x.example/a b' `)
+    expect(line).not.toContain('\n')
+  })
+
+  it("says nothing it cannot know: other issuers' subjects and unknown contexts", () => {
+    expect(hint('system:serviceaccount:ns:sa')).toBeUndefined()
+    expect(hint('repo:acme/app:workflow_dispatch')).toBeUndefined()
+    expect(subjectHint({ iss: GH, sub: 'repo:acme/app:pull_request' })).toBeUndefined() // no audience to name
   })
 })

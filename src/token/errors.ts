@@ -17,8 +17,8 @@ const GRPC_CODES: Record<number, string> = {
 
 const HINTS: Record<number, string> = {
   400: "check the 'identity' and 'registry' inputs",
-  401: "the STS did not accept the job's OIDC token; check the 'audience' input matches the identity's",
-  403: "the identity does not trust this job; its claim match must fit the token's claims (printed above)",
+  401: "the STS did not accept the job's OIDC token itself (an issuer it does not trust, a bad signature or an expired token); check 'environment'",
+  403: "the identity does not trust this job: its issuer, subject and audience must match the token's claims (printed above; a wrong 'audience' is this too)",
   404: "no such identity in this environment; check the 'identity' and 'environment' inputs",
   429: 'the STS kept rate-limiting; retry the job later',
 }
@@ -43,6 +43,7 @@ export function isAuthFailure(status: number): boolean {
 /** Lines that show which claims the job presented, so a user can fix the identity's claim match. */
 export function explainAuthFailure(claims: Claims, identity: string): string[] {
   const show = (name: string) => `  ${name}: ${oneLine(JSON.stringify(claims[name] ?? null))}`
+  const hint = subjectHint(claims)
   return [
     "The job's OIDC token presented these claims:",
     show('iss'),
@@ -50,5 +51,50 @@ export function explainAuthFailure(claims: Claims, identity: string): string[] {
     show('sub'),
     `Identity ${identity} must name this issuer, a subject (or subject pattern) matching sub, and this audience.`,
     `Inspect it with: chainctl iam identities describe ${identity}`,
+    ...(hint ? [hint] : []),
   ]
+}
+
+// GitHub's subject: repo:<repository>:<context>, the repository as owner/name or, in the immutable
+// form, owner@<owner id>/name@<repository id>.
+const GITHUB_SUBJECT = /^repo:([^:/]+)\/([^:/]+):(.+)$/
+const WITH_ID = /^(.+)@\d+$/
+
+/** What kind of run a GitHub subject's context names, and which identities never match it. */
+function contextCause(context: string): string | undefined {
+  if (context === 'pull_request')
+    return 'sub is the pull request form: an identity made with --github-ref trusts pushes to that one ref, never a pull request'
+  if (context.startsWith('environment:'))
+    return `sub is the environment form (a job with environment: ${context.slice(12)}): an identity made for a branch never matches it`
+  if (context.startsWith('ref:refs/tags/')) return 'sub is the tag form: an identity made with --github-ref=refs/heads/... never matches it'
+  if (context.startsWith('ref:refs/heads/'))
+    return `sub is the branch form for ${context.slice(15)}: an identity for another branch or repository, or for GitHub's immutable form (repo:OWNER@ID/REPO@ID:...), does not match it`
+  return undefined
+}
+
+const quoted = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`)
+
+/**
+ * One line naming why an identity likely refused this GitHub subject (the immutable form against
+ * an identity written with the repository's name, or a context its ref excludes) and the chainctl
+ * command that creates an identity matching exactly the claims presented.
+ */
+export function subjectHint(claims: Claims): string | undefined {
+  const { iss, sub } = claims
+  const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud
+  if (typeof iss !== 'string' || typeof sub !== 'string' || typeof aud !== 'string') return undefined
+  const match = GITHUB_SUBJECT.exec(sub)
+  if (!match) return undefined
+  const [, owner, repo, context] = match
+  const [ownerName, repoName] = [owner, repo].map((part) => WITH_ID.exec(part)?.[1])
+  const immutable = ownerName !== undefined && repoName !== undefined
+  const cause = immutable
+    ? `sub uses GitHub's immutable form (repo:OWNER@ID/REPO@ID:...), which an identity made with --github-repo=${ownerName}/${repoName} does not match`
+    : contextCause(context)
+  if (!cause) return undefined
+  const command = [
+    `chainctl iam identities create ${repoName ?? repo}-ci --parent=ORG`,
+    `--identity-issuer=${quoted(iss)} --subject=${quoted(sub)} --audience=${quoted(aud)} --role=registry.pull`,
+  ].join(' ')
+  return oneLine(`${cause}; an identity that matches this job: ${command}`, 2000)
 }

@@ -13,8 +13,7 @@ export async function getIdToken(
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
   if (!url || !requestToken) {
     throw new OidcError(
-      "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. " +
-        'Pull requests from forks never get one; use a pull token (username/password inputs) there.',
+      "The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow (a job's own permissions replace the workflow's).",
     )
   }
   mask(requestToken)

@@ -78,7 +78,7 @@ describe('login with the job OIDC token', () => {
     expect(main.code).toBe(1)
     expect(visible(main)).toEqual([
       "Requesting the job's OIDC token for audience issuer.enforce.dev",
-      "::error::The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow. Pull requests from forks never get one; use a pull token (username/password inputs) there.",
+      "::error::The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow (a job's own permissions replace the workflow's).",
     ])
     expect(sb.sts.requests).toHaveLength(0)
     expect(dockerCalls(j)).toEqual([])
@@ -96,6 +96,9 @@ describe('login with the job OIDC token', () => {
       '  sub: "repo:acme/app:ref:refs/heads/main"',
       `Identity ${OTHER_IDENTITY} must name this issuer, a subject (or subject pattern) matching sub, and this audience.`,
       `Inspect it with: chainctl iam identities describe ${OTHER_IDENTITY}`,
+      expect.stringMatching(
+        /^sub is the branch form for main: .*--subject=repo:acme\/app:ref:refs\/heads\/main --audience=issuer.enforce.dev /,
+      ),
       expect.stringMatching(
         /^::error::Chainguard STS refused the token exchange: HTTP 403 PermissionDenied: permission denied: subject "repo:acme\/app:ref:refs\/heads\/main" does not match this identity \(/,
       ),
