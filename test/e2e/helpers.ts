@@ -165,3 +165,9 @@ export function failChainctlLogins(j: Job, ...failures: string[]): void {
   mkdirSync(dir, { recursive: true })
   failures.forEach((f, i) => writeFileSync(join(dir, String(i)), `${f}\n`))
 }
+
+/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
+export const tokenCache = (j: Job) => {
+  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
+  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
+}
