@@ -1,0 +1,182 @@
+// The image check as a user meets it, against a registry on loopback that answers each test's way:
+// an image pinned by digest, a token endpoint that checks the login's credentials, the failing
+// HEAD's causes (the tag-list probe tells a missing repository from a missing tag), an error body
+// after a HEAD without digest, one denied image among good ones, and where the check goes by default.
+import { jest } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
+import { checkImages, ImageCheckError, type CheckOptions } from '../../src/images/check.js'
+import type { PullLogin } from '../../src/images/session.js'
+import { parseReferences } from '../../src/images/reference.js'
+import { DEFAULT_POLICY } from '../../src/net/retry.js'
+
+const fast = { ...DEFAULT_POLICY, attempts: 2, baseMs: 10, capMs: 20, timeoutMs: 500, deadlineMs: 1500 }
+const MANIFEST = Buffer.from('{"schemaVersion":2}')
+const DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}`
+const BASIC = `Basic ${Buffer.from('_token:login-secret').toString('base64')}`
+
+type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void
+let route: Route
+let log: string[]
+let server: Server
+let registry: string
+let origin: string
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', origin)
+    log.push(`${req.method} ${url.pathname}${url.search} ${req.headers.authorization ?? '-'}`)
+    route(req, res, url)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  origin = `http://${registry}`
+})
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+beforeEach(() => {
+  log = []
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
+})
+afterEach(() => jest.restoreAllMocks())
+
+/** A token registry: /token grants a token only to the login's own Basic credentials, as cgr.dev does. */
+function tokenRegistry(manifest: Route): Route {
+  return (req, res, url) => {
+    if (url.pathname === '/v2/') return void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${origin}/token",service="t"` }).end()
+    if (url.pathname === '/token') {
+      if (req.headers.authorization !== BASIC) return void res.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED"}]}')
+      return void res.writeHead(200).end('{"token":"pull-token-for-the-job"}')
+    }
+    if (req.headers.authorization !== 'Bearer pull-token-for-the-job') return void res.writeHead(401).end()
+    manifest(req, res, url)
+  }
+}
+const serves =
+  (extra: Record<string, string> = { 'Docker-Content-Digest': DIGEST }): Route =>
+  (_req, res) =>
+    void res.writeHead(200, extra).end()
+
+const login = (secret = 'login-secret'): PullLogin => ({ registry, identity: 'ab/cd', username: '_token', secret, pullToken: false })
+const run = (list: string, secret?: string, opts: CheckOptions = {}) =>
+  checkImages(parseReferences(list, registry), login(secret), {
+    origin,
+    policy: fast,
+    mask: () => undefined,
+    onRetry: () => undefined,
+    ...opts,
+  })
+const failure = (list: string, secret?: string, opts?: CheckOptions) =>
+  run(list, secret, opts).then(
+    () => {
+      throw new Error('the check passed')
+    },
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(ImageCheckError)
+      return (err as Error).message.split('\n').slice(1)
+    },
+  )
+
+it('passes an image pinned by the digest the registry serves, asking for it by digest', async () => {
+  route = tokenRegistry(serves())
+  expect(await run(`a/x@${DIGEST}`)).toEqual({ [`a/x@${DIGEST}`]: DIGEST })
+  expect(log.at(-1)).toBe(`HEAD /v2/a/x/manifests/${DIGEST} Bearer pull-token-for-the-job`)
+})
+
+it("sends the login's own credentials to a token endpoint that checks them, and says when they are refused", async () => {
+  route = tokenRegistry(serves())
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(log.filter((l) => l.startsWith('GET /token'))).toEqual([`GET /token?service=t&scope=repository%3Aa%2Fx%3Apull ${BASIC}`])
+  expect(await failure('a/x', 'revoked')).toEqual([
+    `  a/x: token refused: ${registry} does not accept the Chainguard token of identity ab/cd (HTTP 401 UNAUTHORIZED): check that the identity still exists`,
+  ])
+})
+
+it('never reports an error body as the digest when a GET after a HEAD without digest fails', async () => {
+  route = tokenRegistry((req, res) =>
+    req.method === 'HEAD' ? void res.writeHead(200).end() : void res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'),
+  )
+  expect(await failure('a/x')).toEqual([
+    `  a/x: unexpected answer: ${registry} answered HTTP 404 to a GET after a HEAD without Docker-Content-Digest`,
+  ])
+})
+
+it('checks every other image when one is denied: a denial is not an outage', async () => {
+  route = tokenRegistry((_req, res, url) =>
+    url.pathname.startsWith('/v2/a/denied/') ? void res.writeHead(403).end() : serves()(_req, res, url),
+  )
+  const lines = await failure('a/denied\na/x\na/y', undefined, { concurrency: 1 })
+  expect(lines).toEqual([
+    '  a/denied: denied: ab/cd may not pull a/denied (HTTP 403 DENIED): check that it has the registry.pull role in organization a, and that a is entitled to denied',
+  ])
+  expect(log.filter((l) => /^HEAD \/v2\/a\/[xy]\//.test(l))).toHaveLength(2)
+})
+
+describe('a HEAD that fails', () => {
+  const head = (status: number, headers: Record<string, string> = {}, tags = 404): Route =>
+    tokenRegistry((_req, res, url) => void res.writeHead(url.pathname.endsWith('/tags/list') ? tags : status, headers).end())
+
+  it('401 invalid_token: the token itself is refused', async () => {
+    route = head(401, { 'WWW-Authenticate': 'Bearer realm="x",error="invalid_token"' })
+    expect(await failure('a/x')).toEqual([
+      `  a/x: token refused: ${registry} does not accept the Chainguard token of identity ab/cd (HTTP 401 invalid_token): check that the identity still exists`,
+    ])
+  })
+
+  it.each([
+    [401, { 'WWW-Authenticate': 'Bearer realm="x",error="insufficient_scope"' }, 'HTTP 401 insufficient_scope'],
+    [403, {}, 'HTTP 403 DENIED'],
+  ])('%i without pull: the identity may not pull it', async (status, headers, what) => {
+    route = head(status, headers)
+    expect(await failure('a/x')).toEqual([
+      `  a/x: denied: ab/cd may not pull a/x (${what}): check that it has the registry.pull role in organization a, and that a is entitled to x`,
+    ])
+  })
+
+  it('404: the tag list, asked with the same token, tells a missing repository from a missing tag', async () => {
+    route = head(404, {}, 404)
+    expect(await failure('a/x:1')).toEqual([
+      `  a/x:1: not found: no repository a/x on ${registry} (NAME_UNKNOWN): check the name, and that it has been added to organization a`,
+    ])
+    expect(log.at(-1)).toBe('GET /v2/a/x/tags/list?n=1 Bearer pull-token-for-the-job')
+    route = head(404, {}, 200)
+    expect(await failure('a/x:1')).toEqual([
+      `  a/x:1: not found: a/x has no tag 1 (MANIFEST_UNKNOWN): check the tag; crane ls ${registry}/a/x lists its tags`,
+    ])
+    route = head(404, {}, 500)
+    expect(await failure('a/x:1')).toEqual([
+      `  a/x:1: not found: no such repository or tag on ${registry} (HTTP 404): check the name, and that it has been added to organization a`,
+    ])
+  })
+
+  it('any status but 200 and 404 asks no tag list', async () => {
+    route = head(400)
+    expect(await failure('a/x')).toEqual([`  a/x: unexpected answer: ${registry} answered HTTP 400 for the manifest`])
+    expect(log.filter((l) => l.includes('/tags/list'))).toEqual([])
+  })
+})
+
+it('sends the token request to an https realm on another host', async () => {
+  const hellos: number[] = []
+  const realm = createTcpServer((s) => s.once('data', (d: Buffer) => (hellos.push(d[0]), s.destroy())))
+  await new Promise<void>((resolve) => realm.listen(0, '127.0.0.1', resolve))
+  const realmUrl = `https://localhost:${(realm.address() as AddressInfo).port}/token`
+  route = (_req, res) => void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${realmUrl}"` }).end()
+  const [line] = await failure('a/x').finally(() => new Promise((resolve) => realm.close(resolve)))
+  expect(line).toMatch(/^ {2}a\/x: registry unreachable: /)
+  expect(hellos[0]).toBe(0x16) // a TLS handshake record: the ClientHello
+})
+
+it('speaks https to the registry logged in to when no origin is given', async () => {
+  const hellos: number[] = []
+  const tls = createTcpServer((s) => s.once('data', (d: Buffer) => (hellos.push(d[0]), s.destroy())))
+  await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
+  const at = `127.0.0.1:${(tls.address() as AddressInfo).port}`
+  const checked = checkImages(
+    parseReferences('a/x', at),
+    { ...login(), registry: at },
+    { policy: fast, mask: () => undefined, onRetry: () => undefined },
+  )
+  await expect(checked.finally(() => new Promise((resolve) => tls.close(resolve)))).rejects.toThrow(/registry unreachable/)
+  expect(hellos[0]).toBe(0x16)
+})
