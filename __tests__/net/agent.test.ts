@@ -12,7 +12,7 @@ const saved = { https_proxy: process.env.https_proxy, http_proxy: process.env.ht
 const servers: Server[] = []
 afterEach(async () => {
   Object.assign(process.env, saved)
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => (s.closeAllConnections?.(), s.close(resolve)))))
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
 })
 
 async function listen<T extends Server>(server: T): Promise<string> {
