@@ -107,6 +107,15 @@ describe('parseReference', () => {
     ['a space', 'o/i x', /^a repository path is lowercase/],
     ['a shell metacharacter', 'o/$(id)', /^a repository path is lowercase/],
     ['a name too long', `o/${'i'.repeat(260)}`, /^a repository name is at most 255/],
+    // Anchors: a digest, tag or component with anything before or after it goes into a URL path.
+    ['a digest with a path after it', `o/i@${D}/../../x`, /^a digest is sha256:/],
+    ['a digest of 65 hex digits', `o/i@${D}a`, /^a digest is sha256:/],
+    ['a digest with a prefix', `o/i@xsha256:${'ab'.repeat(32)}`, /^a digest is sha256:/],
+    ['a tag with a trailing character outside the grammar', 'o/i:1.0%2f..', /^a tag is up to 128/],
+    ['a component with a trailing separator', 'o/i-', /^a repository path is lowercase/],
+    ['a component with a leading dot', 'o/.i', /^a repository path is lowercase/],
+    ['a component with a dot and a dash together', 'o/a.-b', /^a repository path is lowercase/],
+    ['a component with three underscores', 'o/a___b', /^a repository path is lowercase/],
   ])('refuses %s', (_name, ref, message) => {
     expect(error(ref)).toMatch(message)
   })
