@@ -156,6 +156,55 @@ describe('a HEAD that fails', () => {
   })
 })
 
+describe('a registry this check cannot speak to', () => {
+  it.each([
+    [401, 'Bearer service="t"', 'HTTP 401 with a bearer challenge'],
+    [401, 'Negotiate', 'HTTP 401 with a negotiate challenge'],
+    [403, `Bearer realm="http://127.0.0.1/token"`, 'HTTP 403 with a bearer challenge'],
+    [404, '', 'HTTP 404 with no challenge'],
+  ])('/v2/ answering %i %j', async (status, challenge, what) => {
+    route = (_req, res) => void res.writeHead(status, challenge ? { 'WWW-Authenticate': challenge } : {}).end()
+    expect(await failure('a/x')).toEqual([
+      `  a/x: unexpected answer: ${registry}/v2/ answered ${what}: not a registry this check can speak to`,
+    ])
+  })
+
+  it.each([
+    ['no token', '{}'],
+    ['an empty token', '{"token":""}'],
+    ['a token that is not a string', '{"access_token":42}'],
+    ['no JSON', 'token'],
+  ])('a token endpoint answering 200 with %s', async (_what, body) => {
+    route = (_req, res, url) =>
+      url.pathname === '/token'
+        ? void res.writeHead(200).end(body)
+        : void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${origin}/token"` }).end()
+    expect(await failure('a/x')).toEqual(['  a/x: unexpected answer: the token endpoint answered HTTP 200 without a token'])
+  })
+})
+
+it('asks for a token without a service when the challenge names none', async () => {
+  const withService = tokenRegistry(serves())
+  route = (req, res, url) =>
+    url.pathname === '/v2/'
+      ? void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${origin}/token"` }).end()
+      : withService(req, res, url)
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(log.filter((l) => l.startsWith('GET /token'))).toEqual([`GET /token?scope=repository%3Aa%2Fx%3Apull ${BASIC}`])
+})
+
+it("asks again with the repository's own token when the shared one is answered 400", async () => {
+  // A server may answer a header it will not take with 400: the own token, shorter, is taken.
+  const own = tokenRegistry(serves())
+  route = (req, res, url) =>
+    url.pathname === '/token' && url.searchParams.getAll('scope').length > 1
+      ? void res.writeHead(200).end('{"token":"shared"}')
+      : req.headers.authorization === 'Bearer shared'
+        ? void res.writeHead(400).end()
+        : own(req, res, url)
+  expect(await run('a/x\nb/y')).toEqual({ 'a/x': DIGEST, 'b/y': DIGEST })
+})
+
 it('sends the token request to an https realm on another host', async () => {
   const hellos: number[] = []
   const realm = createTcpServer((s) => s.once('data', (d: Buffer) => (hellos.push(d[0]), s.destroy())))
