@@ -104,11 +104,7 @@ describe('parseInputs', () => {
     ['identity with a leading path', { identity: `../${ID}` }, /^Input 'identity' must be a Chainguard identity ID/],
     ['an audience with a non-ASCII end', { identity: ID, audience: 'cgr.dev\u00e9' }, /^Input 'audience' must be a single word/],
     ['an audience with a non-ASCII start', { identity: ID, audience: '\u00e9cgr.dev' }, /^Input 'audience' must be a single word/],
-    [
-      'an audience of 257 characters',
-      { identity: ID, audience: 'a'.repeat(257) },
-      /^Input 'audience' must be a single word/,
-    ],
+    ['an audience of 257 characters', { identity: ID, audience: 'a'.repeat(257) }, /^Input 'audience' must be a single word/],
     [
       'a config path with a carriage return',
       { identity: ID, 'config-path': '/x\r' },
@@ -131,6 +127,14 @@ describe('parseInputs', () => {
     ['a download URL with a query', { identity: ID, 'download-url': 'https://mirror.example.com/c?x=1' }, /^Input 'download-url' must be/],
     ['a download URL with a fragment', { identity: ID, 'download-url': 'https://mirror.example.com/c#x' }, /^Input 'download-url' must be/],
     ['an ftp download URL', { identity: ID, 'download-url': 'ftp://mirror.example.com/c' }, /^Input 'download-url' must be/],
+    ['env-auth not a boolean', { identity: ID, 'env-auth': 'maybe' }, /^Input 'env-auth' must be true or false/],
+    ['credential-helper not a boolean', { identity: ID, 'credential-helper': 'maybe' }, /^Input 'credential-helper' must be true or false/],
+    ['output-token not a boolean', { identity: ID, 'output-token': 'maybe' }, /^Input 'output-token' must be true or false/],
+    [
+      'libraries-host with a path',
+      { identity: ID, 'libraries-host': 'libraries.cgr.dev/x' },
+      /^Input 'libraries-host' must be a host name/,
+    ],
     ['port 0', { identity: ID, registry: 'cgr.dev:0' }, /^Input 'registry' must be a host name/],
     ['a host label ending in a dash', { identity: ID, registry: 'cgr-.dev' }, /^Input 'registry' must be a host name/],
     ['an empty container CLI list', { identity: ID, 'container-cli': ' , ' }, /^Input 'container-cli' must be auto or a list/],
@@ -275,6 +279,20 @@ describe('parseInputs', () => {
       'http://localhost:8080/c',
     )
     expect(parseInputs(from({ identity: ID, 'download-url': 'http://[::1]:8080/c//' })).chainctl.downloadUrl).toBe('http://[::1]:8080/c')
+  })
+
+  it('shows a refused value of up to 80 characters whole, and a longer one cut', () => {
+    const shown = (registry: string) => (() => parseInputs(from({ identity: ID, registry }))) as () => never
+    expect(shown(`${'a'.repeat(79)}/`)).toThrow(`; got "${'a'.repeat(79)}/"`)
+    expect(shown(`${'a'.repeat(80)}/`)).toThrow(`; got "${'a'.repeat(80)}..."`)
+  })
+
+  it('takes a container CLI list with a trailing comma, and a docker-config path with ~ inside it', () => {
+    expect(parseInputs(from({ identity: ID, 'container-cli': 'docker,\npodman,' })).containerCli).toEqual({
+      auto: false,
+      clis: ['docker', 'podman'],
+    })
+    expect(parseInputs(from({ identity: ID, 'docker-config': 'build/~x' })).dockerConfig).toBe('build/~x')
   })
 
   it('never echoes the password in an error', () => {
