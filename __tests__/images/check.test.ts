@@ -226,7 +226,7 @@ it('keeps a connection past the deadlines of the requests it served before', asy
 })
 
 it('checks 20 images at once, and never more than `concurrency`', async () => {
-  stub.delayMs = 50
+  stub.delayMs = 400 // long enough that all 20 are in flight together on a loaded machine
   const list = Array.from({ length: 20 }, (_, i) => `a/x:${i}`).join('\n')
   await run(list)
   expect(stub.maxInFlight).toBe(20)

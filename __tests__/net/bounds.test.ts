@@ -107,7 +107,7 @@ describe('one deadline per attempt', () => {
     expect(err).toBeInstanceOf(HttpError)
     expect(err.message).toMatch(/^Chainguard STS request failed \(timed out\) after 2 attempt\(s\) in 0\.\ds$/)
     expect(retries).toEqual([expect.stringMatching(/^Chainguard STS request failed \(timed out\); retry 1\/1 in 0\.0s$/)])
-    expect(ms).toBeGreaterThanOrEqual(600)
+    expect(ms).toBeGreaterThanOrEqual(590) // two attempts of 300 ms; a deadline timer may fire a few ms early
     expect(ms).toBeLessThan(1500)
     expect(sts.requests).toBe(2)
     await sts.allClosed() // both connections were closed by the client
