@@ -51,6 +51,7 @@ describe('parseReference', () => {
     expect(both).toMatchObject({ tag: '3.12', digest: D })
     expect(manifestRef(both)).toBe(D)
     expect(fullName(both)).toBe(`cgr.dev/acme.com/python:3.12@${D}`)
+    expect([fullName(parse(`o/i@${D}`)), fullName(parse('o/i'))]).toEqual([`cgr.dev/o/i@${D}`, 'cgr.dev/o/i:latest'])
     expect(manifestRef(parse('acme.com/python:3.12'))).toBe('3.12')
   })
 
@@ -89,6 +90,13 @@ describe('parseReference', () => {
     expect(error('localhost:5000', 'localhost:5000')).toMatch(/^it names only the registry: /)
     // A one-component repository is still one: some registries have them.
     expect(parse('python')).toMatchObject({ repository: 'python', tag: 'latest' })
+  })
+
+  it('takes names up to 255 characters with the registry, and a repository named localhost', () => {
+    // cgr.dev (7) + / (1) + 247 = 255.
+    expect(parse(`o/${'i'.repeat(245)}`).repository).toHaveLength(247)
+    expect(error(`o/${'i'.repeat(246)}`)).toMatch(/^a repository name is at most 255 characters/)
+    expect(parse('localhost')).toMatchObject({ repository: 'localhost', tag: 'latest' })
   })
 
   it.each([
@@ -142,6 +150,13 @@ describe('parseReferences', () => {
   it('caps the number of images', () => {
     const many = Array.from({ length: MAX_IMAGES + 1 }, (_, i) => `o/i:${i}`).join('\n')
     expect(() => parseReferences(many, 'cgr.dev')).toThrow(`lists ${MAX_IMAGES + 1} images; at most ${MAX_IMAGES} can be checked`)
+    expect(parseReferences(many.slice(0, many.lastIndexOf('\n')), 'cgr.dev')).toHaveLength(MAX_IMAGES)
+  })
+
+  it('shows a bad reference of up to 80 characters whole, and a longer one cut', () => {
+    const bad = (length: number) => `O/${'i'.repeat(length - 2)}`
+    expect(() => parseReferences(bad(80), 'cgr.dev')).toThrow(`reference "${bad(80)}": repository names`)
+    expect(() => parseReferences(bad(81), 'cgr.dev')).toThrow(`reference "${bad(81).slice(0, 80)}...": repository names`)
   })
 })
 
