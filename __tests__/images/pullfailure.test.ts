@@ -32,6 +32,12 @@ describe('parseChallenge', () => {
     })
     expect(parseChallenge('Basic realm=registry')).toEqual({ scheme: 'basic', params: { realm: 'registry' } })
     expect(parseChallenge('')).toEqual({ scheme: '', params: {} })
+    // As servers write them: leading space, any case, spaces after commas, a comma inside quotes.
+    expect(parseChallenge(' BEARER Realm="https://r/t", service=svc, error="a,b"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://r/t', service: 'svc', error: 'a,b' },
+    })
+    expect(parseChallenge('Bearer realm=""').params).toEqual({ realm: '' })
   })
 })
 
