@@ -12,6 +12,9 @@ describe('STS error mapping', () => {
     )
     expect(describeStsFailure(404, '{"code":5,"message":"identity not found"}')).toMatch(/NotFound: identity not found \(no such identity/)
     expect(describeStsFailure(400, '{"code":99,"message":"odd"}')).toMatch(/HTTP 400 code 99: odd/)
+    expect(describeStsFailure(400, '{"code":3,"message":"bad audience"}')).toMatch(
+      /^Chainguard STS refused the token exchange: HTTP 400 InvalidArgument: bad audience \(/,
+    )
   })
 
   it('gives a hint for every 5xx and none for a status it has no advice for', () => {
