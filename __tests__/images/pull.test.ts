@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { checkImages, ImageCheckError, type CheckOptions } from '../../src/images/check.js'
-import type { PullLogin } from '../../src/images/session.js'
+import { scopeGroups, type PullLogin } from '../../src/images/session.js'
 import { parseReferences } from '../../src/images/reference.js'
 import { DEFAULT_POLICY } from '../../src/net/retry.js'
 
@@ -19,6 +19,7 @@ const BASIC = `Basic ${Buffer.from('_token:login-secret').toString('base64')}`
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void
 let route: Route
 let log: string[]
+let accepts: string[]
 let server: Server
 let registry: string
 let origin: string
@@ -27,6 +28,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin)
     log.push(`${req.method} ${url.pathname}${url.search} ${req.headers.authorization ?? '-'}`)
+    accepts.push(`${req.method} ${req.headers.accept}`)
     route(req, res, url)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -34,9 +36,12 @@ beforeAll(async () => {
   origin = `http://${registry}`
 })
 afterAll(() => new Promise((resolve) => server.close(resolve)))
+let printed: string[]
 beforeEach(() => {
   log = []
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // core.info's lines
+  accepts = []
+  printed = []
+  jest.spyOn(process.stdout, 'write').mockImplementation((line) => (printed.push(String(line)), true)) // core.info's lines
 })
 afterEach(() => jest.restoreAllMocks())
 
@@ -83,13 +88,61 @@ it('passes an image pinned by the digest the registry serves, asking for it by d
   expect(log.at(-1)).toBe(`HEAD /v2/a/x/manifests/${DIGEST} Bearer pull-token-for-the-job`)
 })
 
+it('asks for every manifest type a pull takes, and logs each digest', async () => {
+  route = tokenRegistry(serves())
+  await run('a/x')
+  expect(accepts.at(-1)).toBe(
+    'HEAD application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, ' +
+      'application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json',
+  )
+  expect(printed).toEqual([`Checking that 1 image(s) can be pulled from ${registry}\n`, `  a/x: ${DIGEST}\n`])
+})
+
+it('hashes the manifest when Docker-Content-Digest is not a digest alone', async () => {
+  for (const header of [`${DIGEST}x`, `x${DIGEST}`]) {
+    route = tokenRegistry((req, res) =>
+      req.method === 'HEAD' ? void res.writeHead(200, { 'Docker-Content-Digest': header }).end() : void res.writeHead(200).end(MANIFEST),
+    )
+    expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+    expect(log.at(-1)).toMatch(/^GET \/v2\/a\/x\/manifests\/latest /)
+  }
+})
+
+it('reports a GET after a HEAD without digest that fails on the network as unreachable, not as too large', async () => {
+  route = tokenRegistry((req, res) => (req.method === 'HEAD' ? void res.writeHead(200).end() : void req.socket.destroy()))
+  expect(await failure('a/x')).toEqual([
+    expect.stringMatching(new RegExp(`^ {2}a/x: registry unreachable: ${registry} request failed \\(ECONNRESET\\) after 2 attempt`)),
+  ])
+})
+
+it("takes a 5xx to the shared token as the registry's outage, not as a reason to ask again", async () => {
+  const own = tokenRegistry(serves())
+  route = (req, res, url) =>
+    url.pathname === '/token' && url.searchParams.getAll('scope').length > 1
+      ? void res.writeHead(200).end('{"token":"shared"}')
+      : req.headers.authorization === 'Bearer shared'
+        ? void res.writeHead(500).end()
+        : own(req, res, url)
+  expect((await failure('a/x\nb/y'))[0]).toBe(`  a/x: registry unreachable: ${registry} answered HTTP 500 after retries`)
+  expect(log.filter((l) => l.includes('pull-token-for-the-job'))).toEqual([])
+})
+
+it('fits as many scopes as 2000 characters hold in one token request, and no more', () => {
+  // Each scope parameter is &scope=repository%3A<name>%3Apull: 27 characters and the name.
+  const [a, b] = ['a'.repeat(973), 'b'.repeat(973)]
+  expect(scopeGroups([a, b])).toEqual([[a, b]])
+  expect(scopeGroups([a, `${b}b`])).toEqual([[a], [`${b}b`]])
+})
+
 it("sends the login's own credentials to a token endpoint that checks them, and says when they are refused", async () => {
   route = tokenRegistry(serves())
   expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
   expect(log.filter((l) => l.startsWith('GET /token'))).toEqual([`GET /token?service=t&scope=repository%3Aa%2Fx%3Apull ${BASIC}`])
+  log = []
   expect(await failure('a/x', 'revoked')).toEqual([
     `  a/x: token refused: ${registry} does not accept the Chainguard token of identity ab/cd (HTTP 401 UNAUTHORIZED): check that the identity still exists`,
   ])
+  expect(log.filter((l) => l.startsWith('GET /token'))).toHaveLength(1) // one image: no shared token to try first
 })
 
 it('never reports an error body as the digest when a GET after a HEAD without digest fails', async () => {
