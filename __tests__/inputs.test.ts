@@ -127,6 +127,7 @@ describe('parseInputs', () => {
     ['a download URL with a query', { identity: ID, 'download-url': 'https://mirror.example.com/c?x=1' }, /^Input 'download-url' must be/],
     ['a download URL with a fragment', { identity: ID, 'download-url': 'https://mirror.example.com/c#x' }, /^Input 'download-url' must be/],
     ['an ftp download URL', { identity: ID, 'download-url': 'ftp://mirror.example.com/c' }, /^Input 'download-url' must be/],
+    ['an ftp download URL on localhost', { identity: ID, 'download-url': 'ftp://localhost/c' }, /^Input 'download-url' must be/],
     ['env-auth not a boolean', { identity: ID, 'env-auth': 'maybe' }, /^Input 'env-auth' must be true or false/],
     ['credential-helper not a boolean', { identity: ID, 'credential-helper': 'maybe' }, /^Input 'credential-helper' must be true or false/],
     ['output-token not a boolean', { identity: ID, 'output-token': 'maybe' }, /^Input 'output-token' must be true or false/],
