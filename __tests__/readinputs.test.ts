@@ -1,8 +1,12 @@
 // readInputs() end to end, as the runner hands inputs over: INPUT_* variables, read by @actions/core.
 import { jest } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDirs } from '../test/tempdirs.ts'
 import { readInputs, InputError } from '../src/inputs.js'
 
 const ID = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
+const scratch = tempDirs('readinputs-')
 let printed: string[]
 const set: string[] = []
 
@@ -81,4 +85,17 @@ it('refuses a docker-config that names a file, and takes a folder', () => {
   expect(readInputs().dockerConfig).toBe('~/')
   given({ 'docker-config': '/no/such/folder/yet' })
   expect(readInputs().dockerConfig).toBe('/no/such/folder/yet')
+})
+
+it("takes 'isolated' as the word, even where a file of that name exists", () => {
+  const cwd = process.cwd()
+  const dir = scratch()
+  writeFileSync(join(dir, 'isolated'), '')
+  process.chdir(dir)
+  try {
+    given({ identity: ID, 'docker-config': 'isolated' })
+    expect(readInputs().dockerConfig).toBe('isolated')
+  } finally {
+    process.chdir(cwd)
+  }
 })
