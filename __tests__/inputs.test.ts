@@ -107,6 +107,53 @@ describe('parseInputs', () => {
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['a version range', { identity: ID, version: '^0.2' }, /^Input 'version' must be latest or a version X.Y.Z, like 0.2.50; got "\^0.2"$/],
     ['a v-prefixed version', { identity: ID, version: 'v0.2.50' }, /^Input 'version' must be latest or a version X.Y.Z/],
+    // Anchors: a version becomes part of a download path, so garbage on either end is refused.
+    ['a version with a path after it', { identity: ID, version: '0.2.50/../../x' }, /^Input 'version' must be latest or a version X.Y.Z/],
+    ['a version with a prefix', { identity: ID, version: 'x0.2.50' }, /^Input 'version' must be latest or a version X.Y.Z/],
+    ['a two-digit verbosity', { identity: ID, verbosity: '35' }, /^Input 'verbosity' must be a number from 0 to 5; got "35"$/],
+    ['a verbosity with a prefix', { identity: ID, verbosity: '93' }, /^Input 'verbosity' must be a number from 0 to 5; got "93"$/],
+    ['a boolean with a suffix', { identity: ID, logout: 'trueish' }, /^Input 'logout' must be true or false; got "trueish"$/],
+    ['a boolean with a prefix', { identity: ID, logout: 'untrue' }, /^Input 'logout' must be true or false; got "untrue"$/],
+    ['a false with a suffix', { identity: ID, logout: 'false!' }, /^Input 'logout' must be true or false; got "false!"$/],
+    ['a false with a prefix', { identity: ID, logout: 'isfalse' }, /^Input 'logout' must be true or false; got "isfalse"$/],
+    ['identity with a leading path', { identity: `../${ID}` }, /^Input 'identity' must be a Chainguard identity ID/],
+    ['an audience with a non-ASCII end', { identity: ID, audience: 'cgr.dev\u00e9' }, /^Input 'audience' must be a single word/],
+    ['an audience with a non-ASCII start', { identity: ID, audience: '\u00e9cgr.dev' }, /^Input 'audience' must be a single word/],
+    ['an audience of 257 characters', { identity: ID, audience: 'a'.repeat(257) }, /^Input 'audience' must be a single word/],
+    [
+      'a config path with a carriage return',
+      { identity: ID, 'config-path': '/x\r' },
+      /^Input 'config-path' must be a single-line file path/,
+    ],
+    ['a config path with a NUL', { identity: ID, 'config-path': '/x\0y' }, /^Input 'config-path' must be a single-line file path/],
+    ['a docker-config with a carriage return', { identity: ID, 'docker-config': '/x\r' }, /^Input 'docker-config' must be empty/],
+    ['a docker-config with a NUL', { identity: ID, 'docker-config': '/x\0' }, /^Input 'docker-config' must be empty/],
+    ['a password with a carriage return', { username: ID, password: 'a\rb' }, /^Input 'password' must be a single line/],
+    [
+      'a download URL with only a username',
+      { identity: ID, 'download-url': 'https://s3cr3t@mirror.example.com' },
+      /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/,
+    ],
+    [
+      'a download URL with only a password',
+      { identity: ID, 'download-url': 'https://:s3cr3t@mirror.example.com' },
+      /^Input 'download-url' must be an https URL \(http only for localhost\) without credentials, like https:\/\/dl.enforce.dev\/chainctl$/,
+    ],
+    ['a download URL with a query', { identity: ID, 'download-url': 'https://mirror.example.com/c?x=1' }, /^Input 'download-url' must be/],
+    ['a download URL with a fragment', { identity: ID, 'download-url': 'https://mirror.example.com/c#x' }, /^Input 'download-url' must be/],
+    ['an ftp download URL', { identity: ID, 'download-url': 'ftp://mirror.example.com/c' }, /^Input 'download-url' must be/],
+    ['an ftp download URL on localhost', { identity: ID, 'download-url': 'ftp://localhost/c' }, /^Input 'download-url' must be/],
+    ['env-auth not a boolean', { identity: ID, 'env-auth': 'maybe' }, /^Input 'env-auth' must be true or false/],
+    ['credential-helper not a boolean', { identity: ID, 'credential-helper': 'maybe' }, /^Input 'credential-helper' must be true or false/],
+    ['output-token not a boolean', { identity: ID, 'output-token': 'maybe' }, /^Input 'output-token' must be true or false/],
+    [
+      'libraries-host with a path',
+      { identity: ID, 'libraries-host': 'libraries.cgr.dev/x' },
+      /^Input 'libraries-host' must be a host name/,
+    ],
+    ['port 0', { identity: ID, registry: 'cgr.dev:0' }, /^Input 'registry' must be a host name/],
+    ['a host label ending in a dash', { identity: ID, registry: 'cgr-.dev' }, /^Input 'registry' must be a host name/],
+    ['an empty container CLI list', { identity: ID, 'container-cli': ' , ' }, /^Input 'container-cli' must be auto or a list/],
     [
       'plain http to a remote mirror',
       { identity: ID, 'download-url': 'http://mirror.example.com/chainctl' },
@@ -238,6 +285,51 @@ describe('parseInputs', () => {
     expect(inputs.chainctl.configPath).toHaveLength(4096)
     expect(inputs.registry).toHaveLength(260)
     expect(parseInputs(from({ username: ID, password: 'p'.repeat(8192) })).auth).toMatchObject({ kind: 'pull-token' })
+  })
+
+  it('takes multi-digit versions, 3-segment identities, port 65535 and the YAML spellings of true and false', () => {
+    const three = `${ID}/0123456789abcdef`
+    const inputs = parseInputs(
+      from({
+        identity: three,
+        version: '10.11.12',
+        registry: 'Registry.Example.com:65535',
+        logout: 'FALSE',
+        'job-summary': 'False',
+        'env-auth': 'TRUE',
+      }),
+    )
+    expect(inputs).toMatchObject({
+      auth: { identity: three },
+      chainctl: { version: '10.11.12', envAuth: true },
+      registry: 'registry.example.com:65535',
+    })
+    expect([inputs.logout, inputs.jobSummary]).toEqual([false, false])
+    expect(parseInputs(from({ username: three, password: 'p' })).auth).toMatchObject({ username: three })
+    expect(parseInputs(from({ identity: ID, 'env-auth': 'True', install: 'True' })).chainctl).toMatchObject({
+      envAuth: true,
+      install: true,
+    })
+    expect(parseInputs(from({ identity: ID, audience: 'a'.repeat(256) })).auth).toMatchObject({ audience: 'a'.repeat(256) })
+    expect(parseInputs(from({ identity: ID, verbosity: '5' })).chainctl.verbosity).toBe(5)
+    expect(parseInputs(from({ identity: ID, 'download-url': 'http://localhost:8080/c' })).chainctl.downloadUrl).toBe(
+      'http://localhost:8080/c',
+    )
+    expect(parseInputs(from({ identity: ID, 'download-url': 'http://[::1]:8080/c//' })).chainctl.downloadUrl).toBe('http://[::1]:8080/c')
+  })
+
+  it('shows a refused value of up to 80 characters whole, and a longer one cut', () => {
+    const shown = (registry: string) => (() => parseInputs(from({ identity: ID, registry }))) as () => never
+    expect(shown(`${'a'.repeat(79)}/`)).toThrow(`; got "${'a'.repeat(79)}/"`)
+    expect(shown(`${'a'.repeat(80)}/`)).toThrow(`; got "${'a'.repeat(80)}..."`)
+  })
+
+  it('takes a container CLI list with a trailing comma, and a docker-config path with ~ inside it', () => {
+    expect(parseInputs(from({ identity: ID, 'container-cli': 'docker,\npodman,' })).containerCli).toEqual({
+      auto: false,
+      clis: ['docker', 'podman'],
+    })
+    expect(parseInputs(from({ identity: ID, 'docker-config': 'build/~x' })).dockerConfig).toBe('build/~x')
   })
 
   it('never echoes the password in an error', () => {

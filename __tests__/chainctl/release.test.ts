@@ -36,12 +36,26 @@ describe('chainctl release files', () => {
     expect(checksumFor(sums, 'chainctl_windows_x86_64.exe')).toBe('b'.repeat(64))
     expect(checksumFor(sums, 'chainctl_linux_arm64')).toBeUndefined()
     expect(checksumFor(`${a}  chainctl_linux_x86_64.sig`, 'chainctl_linux_x86_64')).toBeUndefined()
+    // A line that only contains a checksum and the name is not the file's: garbage before, after or in between.
+    expect(checksumFor(`g${a}  chainctl_linux_x86_64`, 'chainctl_linux_x86_64')).toBeUndefined()
+    expect(checksumFor(`a${a}  chainctl_linux_x86_64`, 'chainctl_linux_x86_64')).toBeUndefined()
+    expect(checksumFor(`${a}  chainctl_linux_x86_64 chainctl_linux_arm64`, 'chainctl_linux_x86_64')).toBeUndefined()
+    expect(checksumFor(`${a}   chainctl_linux_x86_64`, 'chainctl_linux_x86_64')).toBeUndefined()
+    expect(checksumFor(`  ${a}  chainctl_linux_x86_64  \r`, 'chainctl_linux_x86_64')).toBe(a)
+    expect(checksumFor(`${a} chainctl_linux_x86_64`, 'chainctl_linux_x86_64')).toBe(a)
   })
 
   it('takes only a plain version from metadata.json', () => {
     expect(versionFromMetadata({ version: '0.2.51' })).toBe('0.2.51')
     expect(versionFromMetadata({ version: 'v0.2.51' })).toBe('0.2.51')
     expect(versionFromMetadata({ version: '../../etc' })).toBeUndefined()
+    // The version becomes part of a download path: nothing before or after X.Y.Z.
+    expect(versionFromMetadata({ version: '0.2.51/../../x' })).toBeUndefined()
+    expect(versionFromMetadata({ version: 'x/0.2.51' })).toBeUndefined()
+    expect(versionFromMetadata({ version: 'vv0.2.51' })).toBeUndefined()
+    expect(versionFromMetadata({ version: '10.11.12' })).toBe('10.11.12')
+    expect(versionFromMetadata({ version: 'v10.11.12' })).toBe('10.11.12')
+    expect(versionFromMetadata({ version: 2 })).toBeUndefined()
     expect(versionFromMetadata({})).toBeUndefined()
     expect(versionFromMetadata(undefined)).toBeUndefined()
   })

@@ -216,16 +216,17 @@ it('reuses its connections: one for a check of images one after another', async 
 })
 
 it('keeps a connection past the deadlines of the requests it served before', async () => {
-  // Each attempt's deadline fires after it is done; it must not end the next request on the same connection.
+  // Each attempt's deadline fires after it is done; it must not end the next request on the same
+  // connection. 16 HEADs of 100 ms outlast the first deadlines; a deadline of 1 s holds under load.
   stub.delayMs = 100
-  const list = Array.from({ length: 8 }, (_, i) => `a/x:${i}`).join('\n')
-  expect(Object.keys(await run(list, { concurrency: 1, policy: { ...fast, timeoutMs: 300 } }))).toHaveLength(8)
+  const list = Array.from({ length: 16 }, (_, i) => `a/x:${i}`).join('\n')
+  expect(Object.keys(await run(list, { concurrency: 1, policy: { ...fast, timeoutMs: 1000 } }))).toHaveLength(16)
   expect(retries).toEqual([])
   expect(stub.connections).toBe(1)
 })
 
 it('checks 20 images at once, and never more than `concurrency`', async () => {
-  stub.delayMs = 50
+  stub.delayMs = 400 // long enough that all 20 are in flight together on a loaded machine
   const list = Array.from({ length: 20 }, (_, i) => `a/x:${i}`).join('\n')
   await run(list)
   expect(stub.maxInFlight).toBe(20)

@@ -33,6 +33,13 @@ describe('parseChallenge', () => {
     })
     expect(parseChallenge('Basic realm=registry')).toEqual({ scheme: 'basic', params: { realm: 'registry' } })
     expect(parseChallenge('')).toEqual({ scheme: '', params: {} })
+    // As servers write them: leading space, any case, spaces after commas, a comma inside quotes.
+    expect(parseChallenge(' BEARER Realm="https://r/t", service=svc, error="a,b"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://r/t', service: 'svc', error: 'a,b' },
+    })
+    expect(parseChallenge('Bearer realm=""').params).toEqual({ realm: '' })
+    expect(parseChallenge('1 Bearer realm="x"').scheme).toBe('') // a header that does not start with a scheme is none
   })
 
   it('parses every challenge (RFC 9110 11.6.1) and picks the Bearer one', () => {
@@ -117,7 +124,14 @@ describe('manifest failures', () => {
       kind: 'denied',
       detail: expect.stringContaining('(HTTP 401 insufficient_scope): check that it has the registry.pull role in organization acme.com'),
     })
-    expect(manifestFailure(401, 'Bearer realm="x"', undefined, python, oidc).kind).toBe('denied')
+    expect(manifestFailure(401, 'Bearer realm="x"', undefined, python, oidc).detail).toMatch(
+      /^\S+ may not pull acme.com\/python \(HTTP 401\):/,
+    )
+    // invalid_token on a 403 is still a denial: only a 401 says the token itself is refused.
+    expect(manifestFailure(403, 'Bearer error="invalid_token"', undefined, python, oidc)).toMatchObject({
+      kind: 'denied',
+      detail: expect.stringContaining('(HTTP 403 invalid_token)'),
+    })
   })
 
   it('401 invalid_token: the token is refused', () => {
@@ -159,6 +173,8 @@ describe('manifest failures', () => {
       detail: 'cgr.dev answered HTTP 502 after retries',
     })
     expect(manifestFailure(429, '', undefined, python, oidc).kind).toBe('registry unreachable')
+    expect(manifestFailure(500, '', undefined, python, oidc).kind).toBe('registry unreachable')
+    expect(manifestFailure(499, '', undefined, python, oidc).kind).toBe('unexpected answer')
     expect(manifestFailure(405, '', undefined, python, oidc)).toEqual({
       kind: 'unexpected answer',
       detail: 'cgr.dev answered HTTP 405 for the manifest',

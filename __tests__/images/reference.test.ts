@@ -51,6 +51,7 @@ describe('parseReference', () => {
     expect(both).toMatchObject({ tag: '3.12', digest: D })
     expect(manifestRef(both)).toBe(D)
     expect(fullName(both)).toBe(`cgr.dev/acme.com/python:3.12@${D}`)
+    expect([fullName(parse(`o/i@${D}`)), fullName(parse('o/i'))]).toEqual([`cgr.dev/o/i@${D}`, 'cgr.dev/o/i:latest'])
     expect(manifestRef(parse('acme.com/python:3.12'))).toBe('3.12')
   })
 
@@ -96,6 +97,13 @@ describe('parseReference', () => {
     expect(parse('python')).toMatchObject({ repository: 'python', tag: 'latest' })
   })
 
+  it('takes names up to 255 characters with the registry, and a repository named localhost', () => {
+    // cgr.dev (7) + / (1) + 247 = 255.
+    expect(parse(`o/${'i'.repeat(245)}`).repository).toHaveLength(247)
+    expect(error(`o/${'i'.repeat(246)}`)).toMatch(/^a repository name is at most 255 characters/)
+    expect(parse('localhost')).toMatchObject({ repository: 'localhost', tag: 'latest' })
+  })
+
   it.each([
     ['a bad tag', 'o/i:-x', /^a tag is up to 128/],
     ['a tag too long', `o/i:${'t'.repeat(129)}`, /^a tag is up to 128/],
@@ -116,6 +124,15 @@ describe('parseReference', () => {
     ['a tab', 'acme.com/python\t3.12', /^it has whitespace inside/],
     ['a shell metacharacter', 'o/$(id)', /^a repository path is lowercase/],
     ['a name too long', `o/${'i'.repeat(260)}`, /^a repository name is at most 255/],
+    // Anchors: a digest, tag or component with anything before or after it goes into a URL path.
+    ['a digest with a path after it', `o/i@${D}/../../x`, /^a digest is sha256:/],
+    ['a digest of 65 hex digits', `o/i@${D}a`, /^a digest is sha256:/],
+    ['a digest with a prefix', `o/i@xsha256:${'ab'.repeat(32)}`, /^a digest is sha256:/],
+    ['a tag with a trailing character outside the grammar', 'o/i:1.0%2f..', /^a tag is up to 128/],
+    ['a component with a trailing separator', 'o/i-', /^a repository path is lowercase/],
+    ['a component with a leading dot', 'o/.i', /^a repository path is lowercase/],
+    ['a component with a dot and a dash together', 'o/a.-b', /^a repository path is lowercase/],
+    ['a component with three underscores', 'o/a___b', /^a repository path is lowercase/],
   ])('refuses %s', (_name, ref, message) => {
     expect(error(ref)).toMatch(message)
   })
@@ -155,6 +172,13 @@ describe('parseReferences', () => {
   it('caps the number of images', () => {
     const many = Array.from({ length: MAX_IMAGES + 1 }, (_, i) => `o/i:${i}`).join('\n')
     expect(() => parseReferences(many, 'cgr.dev')).toThrow(`lists ${MAX_IMAGES + 1} images; at most ${MAX_IMAGES} can be checked`)
+    expect(parseReferences(many.slice(0, many.lastIndexOf('\n')), 'cgr.dev')).toHaveLength(MAX_IMAGES)
+  })
+
+  it('shows a bad reference of up to 80 characters whole, and a longer one cut', () => {
+    const bad = (length: number) => `O/${'i'.repeat(length - 2)}`
+    expect(() => parseReferences(bad(80), 'cgr.dev')).toThrow(`reference "${bad(80)}": repository names`)
+    expect(() => parseReferences(bad(81), 'cgr.dev')).toThrow(`reference "${bad(81).slice(0, 80)}...": repository names`)
   })
 })
 

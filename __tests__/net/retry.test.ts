@@ -5,7 +5,7 @@ const policy = { ...DEFAULT_POLICY, attempts: 5, baseMs: 500, capMs: 4000 }
 describe('retry policy', () => {
   it('retries 429 and 5xx only', () => {
     expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true)
-    expect([200, 400, 401, 403, 404, 409].some(isRetryableStatus)).toBe(false)
+    expect([200, 400, 401, 403, 404, 409, 428, 430, 499].some(isRetryableStatus)).toBe(false)
   })
 
   it('retries network errors, never certificate, unsendable-request or parse failures', () => {
@@ -30,6 +30,10 @@ describe('retry policy', () => {
     expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:07 GMT', now)).toBe(7000)
     expect(parseRetryAfter('Fri, 27 Nov 2026 11:00:00 GMT', now)).toBe(0)
     expect(parseRetryAfter('soon', now)).toBeUndefined()
+    // Seconds are digits only: a unit or a sign is not a number of seconds to wait.
+    expect(parseRetryAfter('3s', now)).toBeUndefined()
+    expect(parseRetryAfter('x3', now)).toBeUndefined()
+    expect(parseRetryAfter('120', now)).toBe(120_000)
     expect(parseRetryAfter('', now)).toBeUndefined()
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
   })
@@ -42,5 +46,8 @@ describe('retry policy', () => {
     expect(nextDelayMs(3, undefined, 10_000, policy, half)).toBe(2000)
     expect(nextDelayMs(4, undefined, 10_000, policy, half)).toBeUndefined()
     expect(nextDelayMs(0, 9_950, 10_000, policy, half)).toBeUndefined()
+    // The next attempt needs 100 ms of the deadline after the wait: 250 + 100 fits in 351, not in 350.
+    expect(nextDelayMs(0, undefined, 351, policy, half)).toBe(250)
+    expect(nextDelayMs(0, undefined, 350, policy, half)).toBeUndefined()
   })
 })

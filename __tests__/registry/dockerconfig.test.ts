@@ -98,4 +98,23 @@ describe('docker config files', () => {
       auths: { 'cgr.dev': { auth: Buffer.from('_token:tok').toString('base64') } },
     })
   })
+  it('reports a write that fails and leaves no temp file holding the secret behind', () => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    mkdirSync(join(file, 'in-the-way'), { recursive: true }) // a folder where the file goes: the rename fails
+    expect(() => writeSecretFile(file, '{"auths":{"cgr.dev":{"auth":"c2VjcmV0"}}}')).toThrow(/^(EISDIR|ENOTEMPTY|EEXIST)/)
+    expect(readdirSync(d)).toEqual(['config.json'])
+    expect(readdirSync(file)).toEqual(['in-the-way'])
+    const long = join(d, 'x'.repeat(250)) // the temp file's longer name is over the limit: the write itself fails
+    expect(() => writeSecretFile(long, 'secret')).toThrow(/^ENAMETOOLONG/)
+    expect(readdirSync(d)).toEqual(['config.json'])
+  })
+
+  it('refuses an auths that is not an object when reading what a CLI stored', () => {
+    const file = join(dir(), 'config.json')
+    for (const auths of ['"cgr.dev"', '7', 'null', '[]']) {
+      writeFileSync(file, `{"auths": ${auths}}`)
+      expect(() => storedEntry(file, 'cgr.dev')).toThrow(`${file}: "auths" is not a JSON object`)
+    }
+  })
 })

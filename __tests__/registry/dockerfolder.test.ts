@@ -52,4 +52,16 @@ describe('docker config folders', () => {
     expect(isolateDockerConfig(dir(), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
     expect(isolateDockerConfig(join(dir(), 'missing'), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
   })
+  it.each([
+    ['a string', '"cgr.dev"'],
+    ['a number', '42'],
+    ['null', 'null'],
+    ['a list', '[]'],
+  ])('refuses a config whose auths is %s, writing nothing, rather than passing its credentials on unread', (_kind, auths) => {
+    const from = dir()
+    const to = join(dir(), 'iso')
+    writeFileSync(join(from, 'config.json'), `{"auths": ${auths}, "credHelpers": {"cgr.dev": "cgr"}}`)
+    expect(() => isolateDockerConfig(from, to, 'cgr.dev')).toThrow(`${join(from, 'config.json')}: "auths" is not a JSON object`)
+    expect(readdirSync(to)).toEqual([])
+  })
 })

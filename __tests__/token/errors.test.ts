@@ -1,4 +1,4 @@
-import { describeStsFailure, explainAuthFailure, subjectHint } from '../../src/token/errors.js'
+import { describeStsFailure, explainAuthFailure, isAuthFailure, subjectHint } from '../../src/token/errors.js'
 import { oneLine } from '../../src/util/text.js'
 
 describe('STS error mapping', () => {
@@ -14,6 +14,30 @@ describe('STS error mapping', () => {
     )
     expect(describeStsFailure(404, '{"code":5,"message":"identity not found"}')).toMatch(/NotFound: identity not found \(no such identity/)
     expect(describeStsFailure(400, '{"code":99,"message":"odd"}')).toMatch(/HTTP 400 code 99: odd/)
+    expect(describeStsFailure(400, '{"code":3,"message":"bad audience"}')).toMatch(
+      /^Chainguard STS refused the token exchange: HTTP 400 InvalidArgument: bad audience \(/,
+    )
+  })
+
+  it('gives a hint for every 5xx and none for a status it has no advice for', () => {
+    expect(describeStsFailure(500, '{"code":13,"message":"boom"}')).toBe(
+      'Chainguard STS refused the token exchange: HTTP 500 Internal: boom (the STS is failing; retry the job later)',
+    )
+    expect(describeStsFailure(499, '{"code":4,"message":"late"}')).toBe(
+      'Chainguard STS refused the token exchange: HTTP 499 DeadlineExceeded: late',
+    )
+    expect(describeStsFailure(400, '{"message":"no code"}')).toBe(
+      "Chainguard STS refused the token exchange: HTTP 400: no code (check the 'identity' and 'registry' inputs)",
+    )
+    expect(describeStsFailure(418, '{"code":7}')).toBe(
+      'Chainguard STS answered HTTP 418 with an unexpected body, not a grpc-gateway status',
+    )
+    expect(describeStsFailure(429, '')).toMatch(/\(the STS kept rate-limiting; retry the job later\)$/)
+  })
+
+  it('tells auth refusals (401, 403) from other failures', () => {
+    expect([401, 403].map(isAuthFailure)).toEqual([true, true])
+    expect([400, 404, 429, 500].some(isAuthFailure)).toBe(false)
   })
 
   it('says so when the body is not a grpc-gateway status', () => {
@@ -44,6 +68,7 @@ describe('STS error mapping', () => {
         'an identity that matches this job: chainctl iam identities create r-ci --parent=ORG ' +
         '--identity-issuer=https://token.actions.githubusercontent.com --subject=repo:o/r:pull_request --audience=issuer.enforce.dev --role=registry.pull',
     ])
+    expect(explainAuthFailure({ iss: 'x' }, 'ab/cd').slice(1, 4)).toEqual(['  iss: "x"', '  aud: null', '  sub: null'])
   })
 })
 

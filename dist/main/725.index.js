@@ -76,7 +76,7 @@ function parseChallenge(header) {
     return all.find((c) => c.scheme === 'bearer') ?? all[0] ?? { scheme: '', params: {} };
 }
 /** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */
-function answer(status, body = '') {
+function answer(status, body) {
     const first = (0,http/* jsonObject */.o$)(body)?.errors?.[0];
     if (typeof first?.code !== 'string')
         return `HTTP ${status}`;

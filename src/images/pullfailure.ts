@@ -77,7 +77,7 @@ export function parseChallenge(header: string): Challenge {
 }
 
 /** `HTTP 401 UNAUTHORIZED: message` from a distribution error body, or just the status. */
-function answer(status: number, body = ''): string {
+function answer(status: number, body: string): string {
   const first = (jsonObject(body)?.errors as Array<{ code?: unknown; message?: unknown }> | undefined)?.[0]
   if (typeof first?.code !== 'string') return `HTTP ${status}`
   return `HTTP ${status} ${oneLine(first.code, 40)}${typeof first.message === 'string' ? `: ${oneLine(first.message, 120)}` : ''}`
