@@ -153,7 +153,7 @@ describe('parseInputs', () => {
     ],
     ['port 0', { identity: ID, registry: 'cgr.dev:0' }, /^Input 'registry' must be a host name/],
     ['a host label ending in a dash', { identity: ID, registry: 'cgr-.dev' }, /^Input 'registry' must be a host name/],
-    ['an empty container CLI list', { identity: ID, 'container-cli': ' , ' }, /^Input 'container-cli' must be auto or a list/],
+    ['an empty container CLI list', { identity: ID, 'container-cli': ' , ' }, /^Input 'container-cli' must be auto, none or a list/],
     [
       'plain http to a remote mirror',
       { identity: ID, 'download-url': 'http://mirror.example.com/chainctl' },
