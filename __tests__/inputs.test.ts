@@ -279,6 +279,9 @@ describe('a pull request from a fork', () => {
     const env = { GITHUB_EVENT_PATH: path, GITHUB_REPOSITORY: 'acme/app' }
     expect(runContext(env)).toEqual({ fork: 'forker/app' })
     expect(runContext({ ...env, ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x/_apis/token' })).toEqual({})
+    // Same payload, but pull_request_target gets an OIDC token with id-token: write: not the fork's fault.
+    expect(runContext({ ...env, GITHUB_EVENT_NAME: 'pull_request_target' })).toEqual({})
+    expect(runContext({ ...env, GITHUB_EVENT_NAME: 'pull_request' })).toEqual({ fork: 'forker/app' })
     expect(runContext({ ...env, GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual({ fork: undefined })
     writeFileSync(path, 'not json')
     expect(runContext(env)).toEqual({ fork: undefined })

@@ -219,9 +219,13 @@ function eventPayload(path: string | undefined): unknown {
   }
 }
 
-/** The run's context from the runner's environment: a fork's pull request only matters without an OIDC token. */
+/**
+ * The run's context from the runner's environment: a fork's pull request only matters without an
+ * OIDC token. pull_request_target runs in this repository's context, which gets a token with
+ * `id-token: write`: there a missing token is a missing permission, not the fork.
+ */
 export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  if (env.ACTIONS_ID_TOKEN_REQUEST_URL) return {}
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL || env.GITHUB_EVENT_NAME === 'pull_request_target') return {}
   return { fork: forkOf(eventPayload(env.GITHUB_EVENT_PATH), env.GITHUB_REPOSITORY) }
 }
 

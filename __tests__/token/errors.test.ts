@@ -45,6 +45,14 @@ describe('STS error mapping', () => {
         '--identity-issuer=https://token.actions.githubusercontent.com --subject=repo:o/r:pull_request --audience=issuer.enforce.dev --role=registry.pull',
     ])
   })
+
+  it('names no subject cause for a 401: the STS refused the token itself (issuer, signature, expiry)', () => {
+    const claims = { iss: 'https://token.actions.githubusercontent.com', aud: 'issuer.enforce.dev', sub: 'repo:o/r:pull_request' }
+    const lines = explainAuthFailure(claims, 'ab/cd', 401)
+    expect(lines).toHaveLength(6)
+    expect(lines.join('\n')).not.toMatch(/pull request form|identities create/)
+    expect(explainAuthFailure(claims, 'ab/cd', 403)).toHaveLength(7)
+  })
 })
 
 describe('subjectHint', () => {

@@ -40,10 +40,13 @@ export function isAuthFailure(status: number): boolean {
   return status === 401 || status === 403
 }
 
-/** Lines that show which claims the job presented, so a user can fix the identity's claim match. */
-export function explainAuthFailure(claims: Claims, identity: string): string[] {
+/**
+ * Lines that show which claims the job presented, so a user can fix the identity's claim match.
+ * The subject hint only for a 403: a 401 refuses the token itself, whatever its subject.
+ */
+export function explainAuthFailure(claims: Claims, identity: string, status = 403): string[] {
   const show = (name: string) => `  ${name}: ${oneLine(JSON.stringify(claims[name] ?? null))}`
-  const hint = subjectHint(claims)
+  const hint = status === 403 ? subjectHint(claims) : undefined
   return [
     "The job's OIDC token presented these claims:",
     show('iss'),
