@@ -8,6 +8,7 @@ import { CLIS, notOnPath, onPath, type Cli } from './registry/clis.js'
 import type { LoginOptions } from './registry/login.js'
 import type { ChainctlOptions } from './chainctl/options.js'
 import { parseEcosystems, type LibrariesOptions } from './libraries/options.js'
+import { mavenConf } from './libraries/mvn.js'
 import type { Auth, TokenRequest } from './token/credentials.js'
 
 /** Every input, parsed: each part of the action declares the share it reads. */
@@ -240,5 +241,6 @@ export function readInputs(): Inputs {
   // A CLI named is checked before any request; the credential helper logs no CLI in.
   const missing = inputs.credentialHelper ? undefined : inputs.containerCli.clis.find((cli) => !inputs.containerCli.auto && !onPath(cli))
   if (missing) throw new InputError(notOnPath(missing))
+  if (inputs.libraries.ecosystems.includes('java')) mavenConf() // Maven missing: named before any request
   return inputs
 }
