@@ -249,7 +249,7 @@ describe('a pull request from a fork', () => {
   const FORK_LINE =
     "This job runs for a pull request from the fork forker/app, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; " +
     'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
-    "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository"
+    'if: github.event.pull_request.head.repo.full_name == github.repository || !github.event.pull_request'
   const prFrom = (head: string) => ({ pull_request: { head: { repo: { full_name: head } }, base: { repo: { full_name: 'acme/app' } } } })
 
   it('is a head repository other than this one', () => {

@@ -133,7 +133,7 @@ function forkError(fork: string): never {
   throw new InputError(
     `This job runs for a pull request from the fork ${fork}, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; ` +
       'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
-      "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository",
+      'if: github.event.pull_request.head.repo.full_name == github.repository || !github.event.pull_request',
   )
 }
 
