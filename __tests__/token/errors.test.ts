@@ -86,6 +86,25 @@ describe('subjectHint', () => {
     )
   })
 
+  it('matches every merge queue branch of the base with a pattern: each queue subject is new', () => {
+    const sub = 'repo:acme/my.app:ref:refs/heads/gh-readonly-queue/main/pr-42-0123456789abcdef0123456789abcdef01234567'
+    const line = hint(sub)
+    expect(line).toMatch(/^sub is a merge queue branch for main, a new one for every pull request: .* match them with a pattern; /)
+    expect(line).toContain(
+      "--subject-pattern='^repo:acme/my\\.app:ref:refs/heads/gh-readonly-queue/main/pr-[0-9]+-[0-9a-f]+$' --audience=issuer.enforce.dev ",
+    )
+    expect(line).not.toContain('--subject=')
+    const pattern = new RegExp(/--subject-pattern='([^']+)'/.exec(line ?? '')?.[1] ?? '$^')
+    expect(pattern.test(sub)).toBe(true)
+    expect(pattern.test(sub.replace('pr-42-', 'pr-43-'))).toBe(true)
+    expect(pattern.test('repo:acme/myxapp:ref:refs/heads/gh-readonly-queue/main/pr-1-ab')).toBe(false)
+    expect(pattern.test('repo:acme/my.app:ref:refs/heads/main')).toBe(false)
+    // The immutable form names its own cause, with the same pattern.
+    expect(hint('repo:acme@1/app@2:ref:refs/heads/gh-readonly-queue/main/pr-1-ab')).toMatch(
+      /^sub uses GitHub's immutable form .*--subject-pattern='\^repo:acme@1\/app@2:ref:refs\/heads\/gh-readonly-queue\/main\/pr-\[0-9\]\+-/,
+    )
+  })
+
   it('quotes what a shell would split, takes the first of several audiences, and stays one line', () => {
     const line = hint("repo:acme/app:environment:it's prod", ['https://x.example/a b', 'other'])
     expect(line).toContain(`--subject='repo:acme/app:environment:it'\\''s prod' --audience='https://x.example/a b' `)
