@@ -341,7 +341,7 @@ describe('a pull request from a fork', () => {
   const FORK_LINE =
     "This job runs for a pull request from the fork forker/app, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; " +
     'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
-    "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository"
+    'if: github.event.pull_request.head.repo.full_name == github.repository || !github.event.pull_request'
   const prFrom = (head: string) => ({ pull_request: { head: { repo: { full_name: head } }, base: { repo: { full_name: 'acme/app' } } } })
 
   it('is a head repository other than this one', () => {
@@ -371,6 +371,9 @@ describe('a pull request from a fork', () => {
     const env = { GITHUB_EVENT_PATH: path, GITHUB_REPOSITORY: 'acme/app' }
     expect(runContext(env)).toEqual({ fork: 'forker/app' })
     expect(runContext({ ...env, ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x/_apis/token' })).toEqual({})
+    // Same payload, but pull_request_target gets an OIDC token with id-token: write: not the fork's fault.
+    expect(runContext({ ...env, GITHUB_EVENT_NAME: 'pull_request_target' })).toEqual({})
+    expect(runContext({ ...env, GITHUB_EVENT_NAME: 'pull_request' })).toEqual({ fork: 'forker/app' })
     expect(runContext({ ...env, GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual({ fork: undefined })
     writeFileSync(path, 'not json')
     expect(runContext(env)).toEqual({ fork: undefined })

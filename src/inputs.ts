@@ -8,6 +8,7 @@ import { CLIS, notOnPath, onPath, type Cli } from './registry/clis.js'
 import type { LoginOptions } from './registry/login.js'
 import type { ChainctlOptions } from './chainctl/options.js'
 import { parseEcosystems, type LibrariesOptions } from './libraries/options.js'
+import { mavenConf } from './libraries/mvn.js'
 import type { Auth, TokenRequest } from './token/credentials.js'
 
 /** Every input, parsed: each part of the action declares the share it reads. */
@@ -132,7 +133,7 @@ function forkError(fork: string): never {
   throw new InputError(
     `This job runs for a pull request from the fork ${fork}, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; ` +
       'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
-      "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository",
+      'if: github.event.pull_request.head.repo.full_name == github.repository || !github.event.pull_request',
   )
 }
 
@@ -219,9 +220,13 @@ function eventPayload(path: string | undefined): unknown {
   }
 }
 
-/** The run's context from the runner's environment: a fork's pull request only matters without an OIDC token. */
+/**
+ * The run's context from the runner's environment: a fork's pull request only matters without an
+ * OIDC token. pull_request_target runs in this repository's context, which gets a token with
+ * `id-token: write`: there a missing token is a missing permission, not the fork.
+ */
 export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  if (env.ACTIONS_ID_TOKEN_REQUEST_URL) return {}
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL || env.GITHUB_EVENT_NAME === 'pull_request_target') return {}
   return { fork: forkOf(eventPayload(env.GITHUB_EVENT_PATH), env.GITHUB_REPOSITORY) }
 }
 
@@ -236,5 +241,6 @@ export function readInputs(): Inputs {
   // A CLI named is checked before any request; the credential helper logs no CLI in.
   const missing = inputs.credentialHelper ? undefined : inputs.containerCli.clis.find((cli) => !inputs.containerCli.auto && !onPath(cli))
   if (missing) throw new InputError(notOnPath(missing))
+  if (inputs.libraries.ecosystems.includes('java')) mavenConf() // Maven missing: named before any request
   return inputs
 }

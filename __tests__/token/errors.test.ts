@@ -70,6 +70,14 @@ describe('STS error mapping', () => {
     ])
     expect(explainAuthFailure({ iss: 'x' }, 'ab/cd').slice(1, 4)).toEqual(['  iss: "x"', '  aud: null', '  sub: null'])
   })
+
+  it('names no subject cause for a 401: the STS refused the token itself (issuer, signature, expiry)', () => {
+    const claims = { iss: 'https://token.actions.githubusercontent.com', aud: 'issuer.enforce.dev', sub: 'repo:o/r:pull_request' }
+    const lines = explainAuthFailure(claims, 'ab/cd', 401)
+    expect(lines).toHaveLength(6)
+    expect(lines.join('\n')).not.toMatch(/pull request form|identities create/)
+    expect(explainAuthFailure(claims, 'ab/cd', 403)).toHaveLength(7)
+  })
 })
 
 describe('subjectHint', () => {
@@ -100,6 +108,25 @@ describe('subjectHint', () => {
     expect(hint('repo:acme/app:ref:refs/tags/v1.2')).toMatch(/^sub is the tag form: .* --subject=repo:acme\/app:ref:refs\/tags\/v1.2 /)
     expect(hint('repo:acme/app:environment:prod')).toMatch(
       /^sub is the environment form \(a job with environment: prod\): .*:environment:prod /,
+    )
+  })
+
+  it('matches every merge queue branch of the base with a pattern: each queue subject is new', () => {
+    const sub = 'repo:acme/my.app:ref:refs/heads/gh-readonly-queue/main/pr-42-0123456789abcdef0123456789abcdef01234567'
+    const line = hint(sub)
+    expect(line).toMatch(/^sub is a merge queue branch for main, a new one for every pull request: .* match them with a pattern; /)
+    expect(line).toContain(
+      "--subject-pattern='^repo:acme/my\\.app:ref:refs/heads/gh-readonly-queue/main/pr-[0-9]+-[0-9a-f]+$' --audience=issuer.enforce.dev ",
+    )
+    expect(line).not.toContain('--subject=')
+    const pattern = new RegExp(/--subject-pattern='([^']+)'/.exec(line ?? '')?.[1] ?? '$^')
+    expect(pattern.test(sub)).toBe(true)
+    expect(pattern.test(sub.replace('pr-42-', 'pr-43-'))).toBe(true)
+    expect(pattern.test('repo:acme/myxapp:ref:refs/heads/gh-readonly-queue/main/pr-1-ab')).toBe(false)
+    expect(pattern.test('repo:acme/my.app:ref:refs/heads/main')).toBe(false)
+    // The immutable form names its own cause, with the same pattern.
+    expect(hint('repo:acme@1/app@2:ref:refs/heads/gh-readonly-queue/main/pr-1-ab')).toMatch(
+      /^sub uses GitHub's immutable form .*--subject-pattern='\^repo:acme@1\/app@2:ref:refs\/heads\/gh-readonly-queue\/main\/pr-\[0-9\]\+-/,
     )
   })
 

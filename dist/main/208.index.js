@@ -11,14 +11,14 @@ __webpack_require__.d(__webpack_exports__, {
   setupLibraries: () => (/* binding */ setupLibraries)
 });
 
-// UNUSED EXPORTS: mavenConf
-
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/libraries/mvn.ts
+var mvn = __webpack_require__(9428);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/token/jwt.ts
@@ -134,6 +134,7 @@ function java(host, token, globalSettings, mavenOpts) {
 
 
 
+
 const PATHS = { python: '/python/simple/', javascript: '/javascript/', java: '/java/' };
 const NAMES = { python: 'Python', javascript: 'JavaScript', java: 'Java' };
 const readIfThere = (path) => ((0,external_node_fs_.existsSync)(path) ? (0,external_node_fs_.readFileSync)(path, 'utf8') : '');
@@ -150,18 +151,6 @@ async function check(ecosystem, host, token, identity, log) {
     if (res.status >= 500)
         throw new Error(`Chainguard Libraries (${ecosystem}) answered HTTP ${res.status} at ${url}`);
 }
-/** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
-function mavenConf(path = process.env.PATH ?? '') {
-    const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn'];
-    for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
-        for (const name of names) {
-            const bin = (0,external_node_path_.join)(dir, name);
-            if ((0,external_node_fs_.existsSync)(bin))
-                return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.dirname)((0,external_node_fs_.realpathSync)(bin))), 'conf');
-        }
-    }
-    throw new Error("Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step");
-}
 function configFor(ecosystem, host, token, dir) {
     switch (ecosystem) {
         case 'python':
@@ -171,7 +160,7 @@ function configFor(ecosystem, host, token, dir) {
         case 'java': {
             if (/\s/.test(dir))
                 throw new Error(`The runner's temp folder ${dir} has a space in it, which MAVEN_OPTS cannot carry`);
-            const conf = mavenConf();
+            const conf = (0,mvn/* mavenConf */.u)();
             return { ...java(host, token, readIfThere((0,external_node_path_.join)(conf, 'settings.xml')), process.env.MAVEN_OPTS ?? ''), copies: { 'maven-conf': conf } };
         }
     }

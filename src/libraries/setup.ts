@@ -3,8 +3,9 @@
 // request per ecosystem so a refused token fails here rather than in the build, then files in a
 // folder of the job's own (0600) and variables for later steps. The post step removes the folder.
 import * as core from '@actions/core'
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
-import { delimiter, dirname, join } from 'node:path'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { mavenConf } from './mvn.js'
 import { randomBytes } from 'node:crypto'
 import type { Credentials } from '../token/credentials.js'
 import { decodeClaims, expiresAt } from '../token/jwt.js'
@@ -44,18 +45,6 @@ async function check(ecosystem: Ecosystem, host: string, token: string, identity
     )
   }
   if (res.status >= 500) throw new Error(`Chainguard Libraries (${ecosystem}) answered HTTP ${res.status} at ${url}`)
-}
-
-/** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
-export function mavenConf(path = process.env.PATH ?? ''): string {
-  const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn']
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    for (const name of names) {
-      const bin = join(dir, name)
-      if (existsSync(bin)) return join(dirname(dirname(realpathSync(bin))), 'conf')
-    }
-  }
-  throw new Error("Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step")
 }
 
 function configFor(ecosystem: Ecosystem, host: string, token: string, dir: string): ClientConfig {

@@ -37,9 +37,9 @@ function expiryOf(token: string): string | undefined {
   }
 }
 
-function showClaims(idToken: string, identity: string): void {
+function showClaims(idToken: string, identity: string, status: number): void {
   try {
-    for (const line of explainAuthFailure(decodeClaims(idToken), identity)) core.info(line)
+    for (const line of explainAuthFailure(decodeClaims(idToken), identity, status)) core.info(line)
   } catch {
     core.info("The job's OIDC token is not a JWT, so its claims cannot be shown.")
   }
@@ -57,7 +57,7 @@ export async function getCredentials(inputs: TokenRequest): Promise<Credentials>
     try {
       return await exchangeToken({ issuer, identity: auth.identity, audience, idToken }, { onRetry })
     } catch (err) {
-      if (err instanceof StsError && isAuthFailure(err.status)) showClaims(idToken, auth.identity)
+      if (err instanceof StsError && isAuthFailure(err.status)) showClaims(idToken, auth.identity, err.status)
       throw err
     }
   }

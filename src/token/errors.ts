@@ -40,10 +40,13 @@ export function isAuthFailure(status: number): boolean {
   return status === 401 || status === 403
 }
 
-/** Lines that show which claims the job presented, so a user can fix the identity's claim match. */
-export function explainAuthFailure(claims: Claims, identity: string): string[] {
+/**
+ * Lines that show which claims the job presented, so a user can fix the identity's claim match.
+ * The subject hint only for a 403: a 401 refuses the token itself, whatever its subject.
+ */
+export function explainAuthFailure(claims: Claims, identity: string, status = 403): string[] {
   const show = (name: string) => `  ${name}: ${oneLine(JSON.stringify(claims[name] ?? null))}`
-  const hint = subjectHint(claims)
+  const hint = status === 403 ? subjectHint(claims) : undefined
   return [
     "The job's OIDC token presented these claims:",
     show('iss'),
@@ -60,8 +63,14 @@ export function explainAuthFailure(claims: Claims, identity: string): string[] {
 const GITHUB_SUBJECT = /^repo:([^:/]+)\/([^:/]+):(.+)$/
 const WITH_ID = /^(.+)@\d+$/
 
+// A merge queue's branch: gh-readonly-queue/<base>/pr-<number>-<head sha>, a new one per pull request.
+const MERGE_QUEUE = /^ref:refs\/heads\/gh-readonly-queue\/(.+)\/pr-\d+-[0-9a-f]+$/
+
 /** What kind of run a GitHub subject's context names, and which identities never match it. */
 function contextCause(context: string): string | undefined {
+  const queue = MERGE_QUEUE.exec(context)?.[1]
+  if (queue !== undefined)
+    return `sub is a merge queue branch for ${queue}, a new one for every pull request: an identity for one subject matches one run, so match them with a pattern`
   if (context === 'pull_request')
     return 'sub is the pull request form: an identity made with --github-ref trusts pushes to that one ref, never a pull request'
   if (context.startsWith('environment:'))
@@ -92,9 +101,15 @@ export function subjectHint(claims: Claims): string | undefined {
     ? `sub uses GitHub's immutable form (repo:OWNER@ID/REPO@ID:...), which an identity made with --github-repo=${ownerName}/${repoName} does not match`
     : contextCause(context)
   if (!cause) return undefined
+  // A merge queue's subject never repeats: the identity matches every queue branch of that base.
+  const queue = MERGE_QUEUE.exec(context)?.[1]
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const subject = queue
+    ? `--subject-pattern=${quoted(`^${escape(`repo:${owner}/${repo}:ref:refs/heads/gh-readonly-queue/${queue}/pr-`)}[0-9]+-[0-9a-f]+$`)}`
+    : `--subject=${quoted(sub)}`
   const command = [
     `chainctl iam identities create ${repoName ?? repo}-ci --parent=ORG`,
-    `--identity-issuer=${quoted(iss)} --subject=${quoted(sub)} --audience=${quoted(aud)} --role=registry.pull`,
+    `--identity-issuer=${quoted(iss)} ${subject} --audience=${quoted(aud)} --role=registry.pull`,
   ].join(' ')
   return oneLine(`${cause}; an identity that matches this job: ${command}`, 2000)
 }

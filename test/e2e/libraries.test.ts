@@ -4,7 +4,7 @@
 // settings.xml are the same bytes after post, and no token shows in what was printed or left.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { IDENTITY } from '../sandbox/index.ts'
 import { newSigner, now, sign } from '../sandbox/jwt.ts'
 import { ARTIFACT, PACKAGE } from '../sandbox/libraries.ts'
@@ -244,4 +244,20 @@ test('an unknown ecosystem fails the step in one line, before any request', asyn
     `::error::Input 'libraries' must be a list of python, javascript, java; got "ruby"`,
   ])
   expect(sb.wire.served.length).toBe(served)
+})
+
+test('java without mvn on PATH fails the step in one line, before any request', async () => {
+  const j = librariesJob()
+  j.env.PATH = j.env.PATH.split(delimiter)
+    .filter((dir) => !existsSync(join(dir, 'mvn')))
+    .join(delimiter)
+  const served = sb.wire.served.length
+  const exchanges = sb.sts.requests.length
+  const main = await runStep(j, 'main', { ...base, libraries: 'python java' })
+  expect(main.code).toBe(1)
+  expect(visible(main).filter((l) => l.startsWith('::error::'))).toEqual([
+    "::error::Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step",
+  ])
+  expect([sb.wire.served.length, sb.sts.requests.length]).toEqual([served, exchanges])
+  expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
 })

@@ -60,11 +60,23 @@ describe('refusals that know the workflow', () => {
     expect(visible(main)).toEqual([
       "::error::This job runs for a pull request from the fork forker/app, and GitHub gives fork pull requests no OIDC token (nor this repository's variables and secrets), so it cannot log in; " +
         'public images (cgr.dev/chainguard/<name>:latest) still pull without a login. Skip this step for forks with: ' +
-        "if: github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository",
+        'if: github.event.pull_request.head.repo.full_name == github.repository || !github.event.pull_request',
     ])
     expect(sb.github.requests).toBe(requests)
     expect(sb.sts.requests).toHaveLength(0)
     expect(dockerCalls(j)).toEqual([])
     expect(visible(await runStep(j, 'post'))).toEqual(['Nothing to log out of.'])
+  })
+
+  it('blames the missing permission, not the fork, under pull_request_target (which gets a token with id-token: write)', async () => {
+    const j = job(sb, { oidc: false })
+    const event = join(j.dir, 'event.json')
+    writeFileSync(event, JSON.stringify({ pull_request: { head: { repo: { full_name: 'forker/app' } } } }))
+    Object.assign(j.env, { GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: event })
+    const main = await runStep(j, 'main', { identity: IDENTITY, install: 'false' })
+    expect(main.code).toBe(1)
+    expect(visible(main).filter((l) => l.startsWith('::error::'))).toEqual([
+      "::error::The job has no GitHub OIDC token: add 'permissions: id-token: write' to the job or workflow (a job's own permissions replace the workflow's).",
+    ])
   })
 })

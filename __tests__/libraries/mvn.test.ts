@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { mavenConf } from '../../src/libraries/setup.js'
+import { mavenConf } from '../../src/libraries/mvn.js'
 
 describe('mavenConf', () => {
   it('follows mvn on PATH through its links to the installation’s conf folder', () => {
