@@ -2,10 +2,11 @@
 // summary, with chainctl installed and logged in alongside.
 import * as core from '@actions/core'
 import { performance } from 'node:perf_hooks'
-import { getCredentials } from './token/credentials.js'
+import { getCredentials, type Credentials } from './token/credentials.js'
 import { exportHttpAuth } from './token/envauth.js'
 import { HeldLog } from './util/heldlog.js'
-import { readInputs } from './inputs.js'
+import { readInputs, type Inputs } from './inputs.js'
+import type { Installed } from './chainctl/install.js'
 import { loginRegistry } from './registry/login.js'
 import { writeSummary, type Phase } from './summary.js'
 
@@ -17,22 +18,18 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
   return result
 }
 
-async function run(): Promise<void> {
-  const inputs = readInputs()
-  const creds = timed('token', () => getCredentials(inputs))
-  const login = creds.then((c) => timed('login', () => loginRegistry(inputs, c)))
-
-  // chainctl needs nothing from the registry login until it logs in itself: it is resolved and
-  // downloaded meanwhile, and its lines wait for the login's, so the log reads the same every run.
-  const cancel = new AbortController()
+/**
+ * chainctl and Chainguard Libraries need nothing from the registry login until they log in
+ * themselves: they start at once, and their lines wait for the login's, so the log reads the same
+ * every run. Each result is awaited (its lines released) only once the login's lines are out.
+ */
+function startAlongside(inputs: Inputs, creds: Promise<Credentials>, login: Promise<unknown>, signal: AbortSignal) {
   const chainctlLog = new HeldLog()
   const chainctl = inputs.chainctl.install
     ? import('./chainctl/setup.js').then(({ setupChainctl }) =>
-        setupChainctl(inputs.chainctl, { creds, login, logout: inputs.logout, signal: cancel.signal, log: chainctlLog, timed }),
+        setupChainctl(inputs.chainctl, { creds, login, logout: inputs.logout, signal, log: chainctlLog, timed }),
       )
     : undefined
-  chainctl?.catch(() => undefined) // reported below, after the registry login's outcome
-
   // Chainguard Libraries need only the identity: their exchange and checks run alongside the login.
   const librariesLog = new HeldLog()
   const libraries = inputs.libraries.ecosystems.length
@@ -41,7 +38,22 @@ async function run(): Promise<void> {
         return timed('libraries', () => setupLibraries(inputs.libraries, c, librariesLog))
       })
     : undefined
-  libraries?.catch(() => undefined) // reported below, in order
+  // Reported in order below, after the registry login's outcome.
+  chainctl?.catch(() => undefined)
+  libraries?.catch(() => undefined)
+  return {
+    chainctl: () => (chainctlLog.release(), chainctl),
+    libraries: () => (librariesLog.release(), libraries),
+    settled: () => Promise.all([chainctl?.catch(() => undefined), libraries?.catch(() => undefined)]),
+  }
+}
+
+async function run(): Promise<void> {
+  const inputs = readInputs()
+  const creds = timed('token', () => getCredentials(inputs))
+  const login = creds.then((c) => timed('login', () => loginRegistry(inputs, c)))
+  const cancel = new AbortController()
+  const alongside = startAlongside(inputs, creds, login, cancel.signal)
 
   try {
     const registry = await login
@@ -60,40 +72,32 @@ async function run(): Promise<void> {
       core.setOutput('digests', JSON.stringify(digests))
     }
 
-    chainctlLog.release()
-    const installed = await chainctl
-    librariesLog.release()
-    const configured = (await libraries)?.configured
-    if (configured) core.setOutput('libraries', Object.keys(configured).join(','))
-    if (installed) core.setOutput('chainctl-version', installed.version)
+    const installed = await alongside.chainctl()
+    const configured = (await alongside.libraries())?.configured
     if (inputs.chainctl.envAuth) await timed('env-auth', () => exportHttpAuth(inputs.chainctl.apkHost, c))
-
-    core.setOutput('identity', c.identity)
-    core.setOutput('registry', inputs.registry)
-    core.setOutput('expires-at', c.expiresAt ?? '')
-    core.setOutput('dockerconfigjson', registry.dockerconfigjson)
-    if (inputs.outputToken) core.setOutput('token', c.secret) // masked since it was received
-
+    setOutputs(inputs, c, registry.dockerconfigjson, installed, configured)
     if (inputs.jobSummary) {
       const { identity, expiresAt } = c
-      await writeSummary({
-        identity,
-        registry: inputs.registry,
-        expiresAt,
-        via: registry.via,
-        chainctl: installed,
-        digests,
-        libraries: configured,
-        phases,
-      })
+      const [via, registryHost, libraries] = [registry.via, inputs.registry, configured]
+      await writeSummary({ identity, registry: registryHost, expiresAt, via, chainctl: installed, digests, libraries, phases })
     }
   } catch (err) {
     // A failed login (or check) stops the download at once, and nothing is cached; chainctl's
     // lines, unless out already, are left unsaid: the step's reason is this failure.
     cancel.abort()
-    await Promise.all([chainctl?.catch(() => undefined), libraries?.catch(() => undefined)])
+    await alongside.settled()
     throw err
   }
+}
+
+function setOutputs(inputs: Inputs, c: Credentials, dockerconfigjson: string, installed?: Installed, configured?: object): void {
+  if (configured) core.setOutput('libraries', Object.keys(configured).join(','))
+  if (installed) core.setOutput('chainctl-version', installed.version)
+  core.setOutput('identity', c.identity)
+  core.setOutput('registry', inputs.registry)
+  core.setOutput('expires-at', c.expiresAt ?? '')
+  core.setOutput('dockerconfigjson', dockerconfigjson)
+  if (inputs.outputToken) core.setOutput('token', c.secret) // masked since it was received
 }
 
 run().catch((err: unknown) => {
