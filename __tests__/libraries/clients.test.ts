@@ -31,13 +31,8 @@ describe('javascript', () => {
     expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
   })
 
-  it('gives Yarn Berry, which reads no .npmrc, the registry and the credentials as variables, sent always', () => {
-    const { env } = javascript('libraries.cgr.dev', TOKEN, '')
-    expect(env).toMatchObject({
-      YARN_NPM_REGISTRY_SERVER: 'https://libraries.cgr.dev/javascript/',
-      YARN_NPM_AUTH_IDENT: `_token:${TOKEN}`,
-      YARN_NPM_ALWAYS_AUTH: 'true',
-    })
+  it('puts the credentials in no variable (Yarn Berry would send a YARN_NPM_AUTH_IDENT to other registries)', () => {
+    expect(javascript('libraries.cgr.dev', TOKEN, '').env).toEqual({ NPM_CONFIG_USERCONFIG: '{dir}/npmrc' })
   })
 })
 

@@ -55,22 +55,17 @@ function python(host, token, userNetrc) {
  * npm and pnpm: a user config (NPM_CONFIG_USERCONFIG, as actions/setup-node does)
  * that is the user's own plus the registry and its credentials. The credentials are keyed to the
  * host, not the path: pnpm sends them only under the path they are keyed to, and packages
- * Chainguard has not rebuilt come from /javascript-upstream/. Yarn Berry reads no .npmrc: its own
- * variables, the credentials as `npmAuthIdent` (user:password, sent as Basic), sent always: Berry
- * sends none to a registry for packages without a scope otherwise.
+ * Chainguard has not rebuilt come from /javascript-upstream/. Yarn Berry is left alone: it reads no
+ * .npmrc, and its one file-free route (YARN_NPM_AUTH_IDENT) is sent to every registry without
+ * credentials of its own, e.g. a scope's (JSR's npm.jsr.io).
  */
 function javascript(host, token, userNpmrc) {
     const registry = `https://${host}/javascript/`;
     const ours = `registry=${registry}\n//${host}/:_auth=${npmAuth(token)}\n`;
     return {
         files: { npmrc: ensureNewline(userNpmrc) + ours },
-        env: {
-            NPM_CONFIG_USERCONFIG: '{dir}/npmrc',
-            YARN_NPM_REGISTRY_SERVER: registry,
-            YARN_NPM_AUTH_IDENT: `${USERNAME}:${token}`,
-            YARN_NPM_ALWAYS_AUTH: 'true',
-        },
-        clients: ['npm', 'pnpm', 'yarn berry'],
+        env: { NPM_CONFIG_USERCONFIG: '{dir}/npmrc' },
+        clients: ['npm', 'pnpm'],
     };
 }
 
