@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { javascript, npmAuth, python } from '../../src/libraries/clients.js'
 import { insertInto, java, mavenSettings } from '../../src/libraries/maven.js'
 
@@ -13,7 +17,17 @@ describe('python', () => {
       NETRC: '{dir}/netrc',
     })
     expect(Object.values(config.env).join(' ')).not.toContain(TOKEN)
-    expect(config.files.netrc).toBe(`${user}\nmachine libraries.cgr.dev login _token password ${TOKEN}\n`)
+    expect(config.files.netrc).toBe(`${user}\n\nmachine libraries.cgr.dev login _token password ${TOKEN}\n`)
+  })
+
+  it('ends a macro the user’s netrc ends with, so Python (pip’s reader) still finds the entry', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netrc-')), 'netrc')
+    writeFileSync(
+      file,
+      python('libraries.cgr.dev', TOKEN, 'machine ftp.example.com login me password mine\nmacdef init\ncd /pub\n').files.netrc,
+    )
+    const read = `import netrc, sys; print(netrc.netrc(sys.argv[1]).authenticators('libraries.cgr.dev')[2])`
+    expect(execFileSync('python3', ['-c', read, file], { encoding: 'utf8' }).trim()).toBe(TOKEN)
   })
 
   it('names the machine without its port, as netrc readers look it up', () => {

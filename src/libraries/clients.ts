@@ -23,13 +23,14 @@ const ensureNewline = (text: string) => (text && !text.endsWith('\n') ? `${text}
 /**
  * pip and uv: the index URL (no credentials in it, so no log can show them) in their variables,
  * and the credentials in a netrc (NETRC) that carries the user's own netrc over. Python's netrc
- * reader takes the last entry of a machine, so ours goes last.
+ * reader takes the last entry of a machine, so ours goes last, after a blank line: that ends a
+ * macro (macdef) the user's file may end with, which would otherwise swallow our entry.
  */
 export function python(host: string, token: string, userNetrc: string): ClientConfig {
   const index = `https://${host}/python/simple/`
   const entry = `machine ${hostname(host)} login ${USERNAME} password ${token}\n`
   return {
-    files: { netrc: ensureNewline(userNetrc) + entry },
+    files: { netrc: userNetrc.trim() ? `${ensureNewline(userNetrc)}\n${entry}` : entry },
     env: { PIP_INDEX_URL: index, UV_DEFAULT_INDEX: index, NETRC: '{dir}/netrc' },
     clients: ['pip', 'uv'],
   }
