@@ -146,14 +146,22 @@ async function check(ecosystem, host, token, identity, log) {
     if (res.status >= 500)
         throw new Error(`Chainguard Libraries (${ecosystem}) answered HTTP ${res.status} at ${url}`);
 }
-/** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
+/**
+ * The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf, or
+ * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn.
+ */
 function mavenConf(path = process.env.PATH ?? '') {
     const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn'];
     for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
         for (const name of names) {
             const bin = (0,external_node_path_.join)(dir, name);
-            if ((0,external_node_fs_.existsSync)(bin))
-                return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.dirname)((0,external_node_fs_.realpathSync)(bin))), 'conf');
+            if (!(0,external_node_fs_.existsSync)(bin))
+                continue;
+            const [conf, brew] = ['conf', 'libexec/conf'].map((c) => (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.dirname)((0,external_node_fs_.realpathSync)(bin))), c));
+            for (const folder of [conf, brew])
+                if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
+                    return folder;
+            throw new Error(`Input 'libraries' lists java, but the Maven of ${bin} has no conf folder (${conf}): install Maven before this step`);
         }
     }
     throw new Error("Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step");

@@ -3,7 +3,7 @@
 // request per ecosystem so a refused token fails here rather than in the build, then files in a
 // folder of the job's own (0600) and variables for later steps. The post step removes the folder.
 import * as core from '@actions/core'
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Credentials } from '../token/credentials.js'
@@ -46,13 +46,19 @@ async function check(ecosystem: Ecosystem, host: string, token: string, identity
   if (res.status >= 500) throw new Error(`Chainguard Libraries (${ecosystem}) answered HTTP ${res.status} at ${url}`)
 }
 
-/** The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf. */
+/**
+ * The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf, or
+ * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn.
+ */
 export function mavenConf(path = process.env.PATH ?? ''): string {
   const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn']
   for (const dir of path.split(delimiter).filter(Boolean)) {
     for (const name of names) {
       const bin = join(dir, name)
-      if (existsSync(bin)) return join(dirname(dirname(realpathSync(bin))), 'conf')
+      if (!existsSync(bin)) continue
+      const [conf, brew] = ['conf', 'libexec/conf'].map((c) => join(dirname(dirname(realpathSync(bin))), c))
+      for (const folder of [conf, brew]) if (existsSync(folder) && statSync(folder).isDirectory()) return folder
+      throw new Error(`Input 'libraries' lists java, but the Maven of ${bin} has no conf folder (${conf}): install Maven before this step`)
     }
   }
   throw new Error("Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step")
