@@ -45,8 +45,20 @@ describe('javascript', () => {
     expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
   })
 
+  it('wins over a user’s npm_config_userconfig in either order of the environment (npm takes the later one)', () => {
+    const ours = Object.fromEntries(
+      Object.entries(javascript('libraries.cgr.dev', TOKEN, '').env).map(([k, v]) => [k, v.replace('{dir}', '/job')]),
+    )
+    const userconfig = (env: Record<string, string>) =>
+      execFileSync('npm', ['config', 'get', 'userconfig'], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).trim()
+    const theirs = { npm_config_userconfig: '/home/me/.npmrc-ci' }
+    // The runner merges GITHUB_ENV over the job's env (its values win); the order of names varies.
+    const upperFirst = { NPM_CONFIG_USERCONFIG: ours.NPM_CONFIG_USERCONFIG, ...theirs, ...ours }
+    expect([userconfig({ ...theirs, ...ours }), userconfig(upperFirst)]).toEqual(['/job/npmrc', '/job/npmrc'])
+  })
+
   it('puts the credentials in no variable (Yarn Berry would send a YARN_NPM_AUTH_IDENT to other registries)', () => {
-    expect(javascript('libraries.cgr.dev', TOKEN, '').env).toEqual({ NPM_CONFIG_USERCONFIG: '{dir}/npmrc' })
+    expect(Object.values(javascript('libraries.cgr.dev', TOKEN, '').env)).toEqual(['{dir}/npmrc', '{dir}/npmrc'])
   })
 })
 

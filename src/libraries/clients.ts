@@ -49,7 +49,9 @@ export function javascript(host: string, token: string, userNpmrc: string): Clie
   const ours = `registry=${registry}\n//${host}/:_auth=${npmAuth(token)}\n`
   return {
     files: { npmrc: ensureNewline(userNpmrc) + ours },
-    env: { NPM_CONFIG_USERCONFIG: '{dir}/npmrc' },
+    // Both spellings: npm takes whichever comes later in the environment, and a user's own
+    // npm_config_userconfig (read above) would otherwise win half the time.
+    env: { NPM_CONFIG_USERCONFIG: '{dir}/npmrc', npm_config_userconfig: '{dir}/npmrc' },
     clients: ['npm', 'pnpm'],
   }
 }
