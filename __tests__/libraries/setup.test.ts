@@ -36,6 +36,14 @@ describe('mavenConf', () => {
     )
   })
 
+  it('takes the conf folder the user’s MAVEN_OPTS already names, which ours would otherwise replace', () => {
+    const root = mkdtempSync(join(tmpdir(), 'maven-'))
+    mkdirSync(join(root, 'share/maven/bin'), { recursive: true })
+    mkdirSync(join(root, 'share/maven/conf'))
+    writeFileSync(join(root, 'share/maven/bin/mvn'), '#!/bin/sh\n', { mode: 0o755 })
+    expect(mavenConf(join(root, 'share/maven/bin'), '-Xmx1g -Dmaven.conf=/opt/corp/conf -Dx=1')).toBe('/opt/corp/conf')
+  })
+
   it('says to install Maven when mvn is not on PATH', () => {
     expect(() => mavenConf(mkdtempSync(join(tmpdir(), 'no-maven-')))).toThrow(
       "Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step",

@@ -150,9 +150,14 @@ async function check(ecosystem, host, token, identity, log) {
 }
 /**
  * The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf, or
- * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn.
+ * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn; a -Dmaven.conf of
+ * the user's MAVEN_OPTS first.
  */
-function mavenConf(path = process.env.PATH ?? '') {
+function mavenConf(path = process.env.PATH ?? '', mavenOpts = process.env.MAVEN_OPTS ?? '') {
+    // The user's own -Dmaven.conf is the one the launcher reads (ours, appended later, replaces it): copy that.
+    const own = [...mavenOpts.matchAll(/(?:^|\s)-Dmaven\.conf=(\S+)/g)].pop()?.[1];
+    if (own)
+        return own;
     const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn'];
     for (const dir of path.split(external_node_path_.delimiter).filter(Boolean)) {
         for (const name of names) {

@@ -48,9 +48,13 @@ async function check(ecosystem: Ecosystem, host: string, token: string, identity
 
 /**
  * The folder Maven's launcher reads: `mvn` on PATH, followed through links, then ../conf, or
- * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn.
+ * ../libexec/conf where bin/mvn is Homebrew's script that runs libexec/bin/mvn; a -Dmaven.conf of
+ * the user's MAVEN_OPTS first.
  */
-export function mavenConf(path = process.env.PATH ?? ''): string {
+export function mavenConf(path = process.env.PATH ?? '', mavenOpts = process.env.MAVEN_OPTS ?? ''): string {
+  // The user's own -Dmaven.conf is the one the launcher reads (ours, appended later, replaces it): copy that.
+  const own = [...mavenOpts.matchAll(/(?:^|\s)-Dmaven\.conf=(\S+)/g)].pop()?.[1]
+  if (own) return own
   const names = process.platform === 'win32' ? ['mvn.cmd', 'mvn'] : ['mvn']
   for (const dir of path.split(delimiter).filter(Boolean)) {
     for (const name of names) {
