@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { javascript, npmAuth, python } from '../../src/libraries/clients.js'
 import { insertInto, java, mavenSettings } from '../../src/libraries/maven.js'
 
@@ -13,7 +17,17 @@ describe('python', () => {
       NETRC: '{dir}/netrc',
     })
     expect(Object.values(config.env).join(' ')).not.toContain(TOKEN)
-    expect(config.files.netrc).toBe(`${user}\nmachine libraries.cgr.dev login _token password ${TOKEN}\n`)
+    expect(config.files.netrc).toBe(`${user}\n\nmachine libraries.cgr.dev login _token password ${TOKEN}\n`)
+  })
+
+  it('ends a macro the user’s netrc ends with, so Python (pip’s reader) still finds the entry', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netrc-')), 'netrc')
+    writeFileSync(
+      file,
+      python('libraries.cgr.dev', TOKEN, 'machine ftp.example.com login me password mine\nmacdef init\ncd /pub\n').files.netrc,
+    )
+    const read = `import netrc, sys; print(netrc.netrc(sys.argv[1]).authenticators('libraries.cgr.dev')[2])`
+    expect(execFileSync('python3', ['-c', read, file], { encoding: 'utf8' }).trim()).toBe(TOKEN)
   })
 
   it('names the machine without its port, as netrc readers look it up', () => {
@@ -31,13 +45,20 @@ describe('javascript', () => {
     expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
   })
 
-  it('gives Yarn Berry, which reads no .npmrc, the registry and the credentials as variables, sent always', () => {
-    const { env } = javascript('libraries.cgr.dev', TOKEN, '')
-    expect(env).toMatchObject({
-      YARN_NPM_REGISTRY_SERVER: 'https://libraries.cgr.dev/javascript/',
-      YARN_NPM_AUTH_IDENT: `_token:${TOKEN}`,
-      YARN_NPM_ALWAYS_AUTH: 'true',
-    })
+  it('wins over a user’s npm_config_userconfig in either order of the environment (npm takes the later one)', () => {
+    const ours = Object.fromEntries(
+      Object.entries(javascript('libraries.cgr.dev', TOKEN, '').env).map(([k, v]) => [k, v.replace('{dir}', '/job')]),
+    )
+    const userconfig = (env: Record<string, string>) =>
+      execFileSync('npm', ['config', 'get', 'userconfig'], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).trim()
+    const theirs = { npm_config_userconfig: '/home/me/.npmrc-ci' }
+    // The runner merges GITHUB_ENV over the job's env (its values win); the order of names varies.
+    const upperFirst = { NPM_CONFIG_USERCONFIG: ours.NPM_CONFIG_USERCONFIG, ...theirs, ...ours }
+    expect([userconfig({ ...theirs, ...ours }), userconfig(upperFirst)]).toEqual(['/job/npmrc', '/job/npmrc'])
+  })
+
+  it('puts the credentials in no variable (Yarn Berry would send a YARN_NPM_AUTH_IDENT to other registries)', () => {
+    expect(Object.values(javascript('libraries.cgr.dev', TOKEN, '').env)).toEqual(['{dir}/npmrc', '{dir}/npmrc'])
   })
 })
 

@@ -23,13 +23,14 @@ const ensureNewline = (text: string) => (text && !text.endsWith('\n') ? `${text}
 /**
  * pip and uv: the index URL (no credentials in it, so no log can show them) in their variables,
  * and the credentials in a netrc (NETRC) that carries the user's own netrc over. Python's netrc
- * reader takes the last entry of a machine, so ours goes last.
+ * reader takes the last entry of a machine, so ours goes last, after a blank line: that ends a
+ * macro (macdef) the user's file may end with, which would otherwise swallow our entry.
  */
 export function python(host: string, token: string, userNetrc: string): ClientConfig {
   const index = `https://${host}/python/simple/`
   const entry = `machine ${hostname(host)} login ${USERNAME} password ${token}\n`
   return {
-    files: { netrc: ensureNewline(userNetrc) + entry },
+    files: { netrc: userNetrc.trim() ? `${ensureNewline(userNetrc)}\n${entry}` : entry },
     env: { PIP_INDEX_URL: index, UV_DEFAULT_INDEX: index, NETRC: '{dir}/netrc' },
     clients: ['pip', 'uv'],
   }
@@ -39,21 +40,18 @@ export function python(host: string, token: string, userNetrc: string): ClientCo
  * npm and pnpm: a user config (NPM_CONFIG_USERCONFIG, as actions/setup-node does)
  * that is the user's own plus the registry and its credentials. The credentials are keyed to the
  * host, not the path: pnpm sends them only under the path they are keyed to, and packages
- * Chainguard has not rebuilt come from /javascript-upstream/. Yarn Berry reads no .npmrc: its own
- * variables, the credentials as `npmAuthIdent` (user:password, sent as Basic), sent always: Berry
- * sends none to a registry for packages without a scope otherwise.
+ * Chainguard has not rebuilt come from /javascript-upstream/. Yarn Berry is left alone: it reads no
+ * .npmrc, and its one file-free route (YARN_NPM_AUTH_IDENT) is sent to every registry without
+ * credentials of its own, e.g. a scope's (JSR's npm.jsr.io).
  */
 export function javascript(host: string, token: string, userNpmrc: string): ClientConfig {
   const registry = `https://${host}/javascript/`
   const ours = `registry=${registry}\n//${host}/:_auth=${npmAuth(token)}\n`
   return {
     files: { npmrc: ensureNewline(userNpmrc) + ours },
-    env: {
-      NPM_CONFIG_USERCONFIG: '{dir}/npmrc',
-      YARN_NPM_REGISTRY_SERVER: registry,
-      YARN_NPM_AUTH_IDENT: `${USERNAME}:${token}`,
-      YARN_NPM_ALWAYS_AUTH: 'true',
-    },
-    clients: ['npm', 'pnpm', 'yarn berry'],
+    // Both spellings: npm takes whichever comes later in the environment, and a user's own
+    // npm_config_userconfig (read above) would otherwise win half the time.
+    env: { NPM_CONFIG_USERCONFIG: '{dir}/npmrc', npm_config_userconfig: '{dir}/npmrc' },
+    clients: ['npm', 'pnpm'],
   }
 }

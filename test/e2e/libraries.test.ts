@@ -54,12 +54,6 @@ function librariesJob(): Job {
     PIP_RETRIES: '0',
     PIP_NO_INPUT: '1', // a refused login fails rather than asks
     NPM_CONFIG_FETCH_RETRIES: '0',
-    // Yarn Berry in CI keeps the lockfile frozen and caches globally: a fresh project needs neither.
-    YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
-    YARN_ENABLE_GLOBAL_CACHE: 'false',
-    YARN_ENABLE_TELEMETRY: '0',
-    YARN_NODE_LINKER: 'node-modules',
-    YARN_HTTP_RETRY: '0',
     // As a runner's user: Java takes the home from the password database, not HOME.
     MAVEN_OPTS: `-Duser.home=${j.home} -Djavax.net.ssl.trustStore=${trustStore} -Djavax.net.ssl.trustStorePassword=sandbox`,
   })
@@ -75,7 +69,7 @@ function librariesJob(): Job {
 }
 
 let runs = 0
-const BIN = join(ROOT, 'node_modules/.bin') // pnpm 10 and Yarn Berry (4)
+const BIN = join(ROOT, 'node_modules/.bin') // pnpm 10
 /** A fresh project that depends on the sandbox's package. */
 function nodeProject(j: Job, name: string): string {
   const dir = join(j.dir, `${name}-${++runs}`)
@@ -103,11 +97,6 @@ const CLIENTS: Record<string, (j: Job) => Promise<{ result: StepResult; installe
     const dir = nodeProject(j, 'pnpm')
     const args = ['install', '--dir', dir, '--no-frozen-lockfile', '--store-dir', join(dir, 'store'), '--cache-dir', join(dir, 'cache')]
     return { result: await laterStep(j, join(BIN, 'pnpm'), args), installed: join(dir, 'node_modules', PACKAGE.name, 'index.js') }
-  },
-  'yarn berry': async (j) => {
-    const dir = nodeProject(j, 'berry')
-    const result = await laterStep(j, 'sh', ['-c', 'cd "$1" && exec node "$2" install', 'sh', dir, join(BIN, 'yarn')])
-    return { result, installed: join(dir, 'node_modules', PACKAGE.name, 'index.js') }
   },
   mvn: async (j) => {
     const repo = join(j.dir, `m2-${++runs}`)
@@ -138,7 +127,7 @@ function secretFileModes(j: Job): Record<string, number> {
 
 const userBytes = (j: Job) => Object.keys(USER_FILES).map((path) => readFileSync(join(j.home, path), 'utf8'))
 
-test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after the action, not before it, and (all but Berry) not after its post step', async () => {
+test('pip, npm, pnpm and mvn fetch from Chainguard Libraries after the action, not before it, and not after its post step', async () => {
   const j = librariesJob()
   const results: StepResult[] = []
   const attempt = async (client: string) => {
@@ -154,7 +143,7 @@ test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after t
   expect(outputs(j).libraries).toBe('python,javascript,java')
   expect(secretFileModes(j)).toEqual({ netrc: 0o600, npmrc: 0o600, 'maven-conf/settings.xml': 0o600, '.': 0o700 })
   expect(visible(main)).toContainEqual(expect.stringMatching(/^The libraries token expires at \d{4}-\d\d-\d\dT\S+Z \(about an hour\)/))
-  expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm, pnpm, yarn berry); java (maven)')
+  expect(readFileSync(j.files.summary, 'utf8')).toContain('python (pip, uv); javascript (npm, pnpm); java (maven)')
   for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: true })
   // The npm tarball lives under /javascript-upstream/: the credentials cover it too.
   expect(sb.libraries.fetched).toContain(`/javascript-upstream/${PACKAGE.name}/-/${PACKAGE.name}-${PACKAGE.version}.tgz`)
@@ -162,19 +151,11 @@ test('pip, npm, pnpm, Yarn Berry and mvn fetch from Chainguard Libraries after t
   const post = await runStep(j, 'post')
   results.push(post)
   expect(visible(post)).toContain('Removed the Chainguard Libraries configuration for python, javascript, java')
-  // Yarn Berry reads no config file of the job's own: its credentials are a variable, which no post
-  // step can take back from a later step (on a real runner none runs after post; the job ends).
-  for (const client of Object.keys(CLIENTS)) {
-    expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: client === 'yarn berry' })
-  }
+  for (const client of Object.keys(CLIENTS)) expect({ client, ...(await attempt(client)) }).toMatchObject({ client, ok: false })
 
   expect(userBytes(j)).toEqual(Object.values(USER_FILES))
-  // The runner deletes its GITHUB_ENV file after each step: the one secret there is Berry's, and only it.
-  const token = fileCommands(j.files.env).YARN_NPM_AUTH_IDENT.replace(/^_token:/, '')
-  expect(sb.secrets()).toContain(token)
-  writeFileSync(j.files.env, readFileSync(j.files.env, 'utf8').replaceAll(token, '<token>'))
   expect(leaks(sb, j, results, { files: true })).toEqual([])
-}, 240_000) // five clients, three times each
+}, 240_000) // four clients, three times each
 
 test('a second use of the action refreshes the token: clients use the new one, and each post step removes its own folder', async () => {
   const j = librariesJob()
