@@ -54,6 +54,10 @@ describe('classifyLoginFailure', () => {
     'Error: exchanging the OIDC token failed: HTTP 403',
     'Error: no matching identity for the token',
     'Error: no OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL is not set',
+    // An untrusted certificate is the same on every try, whether Go's HTTP client or gRPC says so.
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": x509: certificate has expired or is not yet valid: current time 2026-12-03T20:00:00Z is after 2026-01-01T00:00:00Z',
+    'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate is valid for proxy.corp, not issuer.enforce.dev"',
   ])('does not retry the refusal %j', (line) => {
     expect(classifyLoginFailure(line).retry).toBe(false)
   })
