@@ -333,6 +333,18 @@ describe('the credential helper', () => {
     expect(ms).toBeGreaterThanOrEqual(650)
     expect(ms).toBeLessThan(900) // the STS had what the OIDC request left of 700 ms, not 700 ms of its own
   })
+
+  it('keeps that deadline when the STS rate limits: a 429 does not open the rate-limit schedule\'s longer one', async () => {
+    const oidc = await misbehaving((_req, res) => void res.end('{"value":"x.y.z"}'))
+    const sts = await misbehaving((_req, res) => void res.writeHead(429, { 'Retry-After': '0' }).end())
+    const settings = { issuer: sts.url, identity: IDENTITY, registry: 'cgr.dev', audience: 'issuer.enforce.dev', cacheFile: '/nonexistent' }
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.url}/token?x=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }
+    // DEFAULT_POLICY scaled down: 700 ms for both requests, and a rate-limit schedule of 3 s (300 s in the action).
+    const rateLimit = { attempts: 100, baseMs: 200, capMs: 200, deadlineMs: 3000 }
+    const { err, ms } = await failure(issueToken(settings, env, { policy: { ...policy, attempts: 5, deadlineMs: 700, rateLimit } }))
+    expect(err.message).toMatch(/HTTP 429/)
+    expect(ms).toBeLessThan(1000) // not the 3 s of the rate-limit schedule: docker waits on the helper
+  })
 })
 
 describe('redirects', () => {
