@@ -385,3 +385,20 @@ describe('redirects', () => {
     expect(loop.requests).toBe(6)
   })
 })
+
+describe('a lone job the STS rate limits', () => {
+  it('waits Retry-After plus up to 45 s after one 429, under the default policy (the figures troubleshooting.md gives)', async () => {
+    const sts = await misbehaving((_req, res) => void res.writeHead(429, { 'Retry-After': '1' }).end())
+    jest.spyOn(Math, 'random').mockReturnValue(0.999) // the worst the jitter draws
+    const cancel = new AbortController()
+    const retries: string[] = []
+    const onRetry = (m: string) => (retries.push(m), cancel.abort())
+    try {
+      await failure(send({ method: 'POST', url: sts.url, body: 'x' }, { service: 'Chainguard STS', onRetry, signal: cancel.signal }))
+    } finally {
+      jest.restoreAllMocks()
+    }
+    // 1 s the STS asked for, 45 s of jitter on top: a request the docs bounded at 30 s.
+    expect(retries).toEqual(['Chainguard STS answered HTTP 429; retry 1/9 in 46.0s'])
+  })
+})
