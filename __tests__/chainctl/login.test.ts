@@ -58,6 +58,9 @@ describe('classifyLoginFailure', () => {
     'Error: Post "https://issuer.enforce.dev/sts/exchange": tls: failed to verify certificate: x509: certificate signed by unknown authority',
     'Error: Post "https://issuer.enforce.dev/sts/exchange": x509: certificate has expired or is not yet valid: current time 2026-12-03T20:00:00Z is after 2026-01-01T00:00:00Z',
     'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate is valid for proxy.corp, not issuer.enforce.dev"',
+    // A proxy that wants credentials, as Go's HTTP client and grpc-go print its CONNECT answer (send() stops at it too).
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": Proxy Authentication Required',
+    'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: failed to do connect handshake, status code: 407 Proxy Authentication Required"',
   ])('does not retry the refusal %j', (line) => {
     expect(classifyLoginFailure(line).retry).toBe(false)
   })
