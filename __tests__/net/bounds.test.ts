@@ -334,7 +334,7 @@ describe('the credential helper', () => {
     expect(ms).toBeLessThan(900) // the STS had what the OIDC request left of 700 ms, not 700 ms of its own
   })
 
-  it('keeps that deadline when the STS rate limits: a 429 does not open the rate-limit schedule\'s longer one', async () => {
+  it("keeps that deadline when the STS rate limits: a 429 does not open the rate-limit schedule's longer one", async () => {
     const oidc = await misbehaving((_req, res) => void res.end('{"value":"x.y.z"}'))
     const sts = await misbehaving((_req, res) => void res.writeHead(429, { 'Retry-After': '0' }).end())
     const settings = { issuer: sts.url, identity: IDENTITY, registry: 'cgr.dev', audience: 'issuer.enforce.dev', cacheFile: '/nonexistent' }
