@@ -402,3 +402,21 @@ describe('a lone job the STS rate limits', () => {
     expect(retries).toEqual(['Chainguard STS answered HTTP 429; retry 1/9 in 46.0s'])
   })
 })
+
+describe('a 429 whose page never ends', () => {
+  it('is still a 429: its Retry-After and rate-limit schedule hold, not a timed-out attempt on the fault schedule', async () => {
+    const sts = await misbehaving((_req, res) => {
+      res.writeHead(429, { 'Retry-After': '0', 'Content-Type': 'text/html' })
+      const timer = setInterval(() => res.write(' '), 50) // a page that drips past the attempt's deadline
+      res.on('close', () => clearInterval(timer))
+    })
+    const retries: string[] = []
+    const rateLimit = { attempts: 2, baseMs: 1, capMs: 1, deadlineMs: 3000 }
+    const res = await send(
+      { method: 'GET', url: sts.url },
+      { service: 'STS', policy: { ...policy, rateLimit }, onRetry: (m) => retries.push(m) },
+    )
+    expect(res.status).toBe(429)
+    expect(retries).toEqual([expect.stringMatching(/^STS answered HTTP 429; retry 1\/1 in /)])
+  })
+})
