@@ -42,6 +42,7 @@ describe('classifyLoginFailure', () => {
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": EOF', 'connection closed early (EOF)'],
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": net/http: TLS handshake timeout', 'timed out'],
     ['Error: something chainctl has never printed before', 'unrecognized failure'],
+    ['Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 500 (Internal Server Error)', 'unknown error'],
   ])('retries %j (%s)', (line, why) => {
     expect(classifyLoginFailure(line)).toEqual({ retry: true, why })
   })
@@ -61,6 +62,8 @@ describe('classifyLoginFailure', () => {
     // A proxy that wants credentials, as Go's HTTP client and grpc-go print its CONNECT answer (send() stops at it too).
     'Error: Post "https://issuer.enforce.dev/sts/exchange": Proxy Authentication Required',
     'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: failed to do connect handshake, status code: 407 Proxy Authentication Required"',
+    // grpc-go maps an HTTP status it has no code for to Unknown: a 4xx there is still an answer.
+    'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 400 (Bad Request); transport: received unexpected content-type "text/html"',
   ])('does not retry the refusal %j', (line) => {
     expect(classifyLoginFailure(line).retry).toBe(false)
   })

@@ -51,6 +51,10 @@ function classifyLoginFailure(output) {
     if (/proxy authentication required/i.test(output))
         return { retry: false, why: 'refused by the proxy (407)' };
     const code = /rpc error: code = (\w+)/.exec(output)?.[1];
+    // grpc-go's Unknown for an HTTP status it has no code for: a 4xx (but 429) is an answer.
+    const status = Number(/unexpected HTTP status code received from server: (\d{3})/.exec(output)?.[1]);
+    if (code === 'Unknown' && status >= 400 && status < 500 && status !== 429)
+        return { retry: false, why: `refused (HTTP ${status})` };
     if (code)
         return code in RETRIED_CODES ? { retry: true, why: RETRIED_CODES[code] } : { retry: false, why: `refused (${code})` };
     const transient = TRANSIENT.find(([re]) => re.test(output));
