@@ -42,7 +42,10 @@ describe('classifyLoginFailure', () => {
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": EOF', 'connection closed early (EOF)'],
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": net/http: TLS handshake timeout', 'timed out'],
     ['Error: something chainctl has never printed before', 'unrecognized failure'],
-    ['Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 500 (Internal Server Error)', 'unknown error'],
+    [
+      'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 500 (Internal Server Error)',
+      'unknown error',
+    ],
   ])('retries %j (%s)', (line, why) => {
     expect(classifyLoginFailure(line)).toEqual({ retry: true, why })
   })
