@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDENTITY } from '../sandbox/index.ts'
 import { runStep, type Job } from '../sandbox/runner.ts'
-import { failChainctlLogins, job, useSandbox, visible } from './helpers.ts'
+import { failChainctlLogins, job, tokenCache, useSandbox, visible } from './helpers.ts'
 
 const sb = useSandbox()
 const logins = (j: Job) =>
@@ -12,7 +12,7 @@ const logins = (j: Job) =>
     .split('\n')
     .filter((l) => l.startsWith('auth login'))
 const tokens = (j: Job) => {
-  const cache = join(j.home, '.cache/chainguard')
+  const cache = tokenCache(j) // the job's own, not ~/.cache
   return existsSync(cache)
     ? readdirSync(cache)
         .filter((d) => existsSync(join(cache, d, 'oidc-token')))

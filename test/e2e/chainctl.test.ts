@@ -7,13 +7,8 @@ import { LATEST } from '../sandbox/downloads.ts'
 import type { Served } from '../sandbox/http.ts'
 import { IDENTITY, OTHER_IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
 import { fileCommands, laterStep, outputs, runStep, type Job, type StepResult } from '../sandbox/runner.ts'
-import { dockerConfig, failChainctlLogins, job, leaks, useSandbox, visible } from './helpers.ts'
+import { dockerConfig, failChainctlLogins, job, leaks, tokenCache, useSandbox, visible } from './helpers.ts'
 
-/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
-const tokenCache = (j: Job) => {
-  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
-  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
-}
 const sb = useSandbox()
 beforeEach(() => {
   sb.downloads.requests.length = 0

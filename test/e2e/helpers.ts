@@ -84,6 +84,12 @@ export function leaks(sb: Sandbox, j: Job, results: StepResult[], opts: { files?
 }
 
 /** The lines a user would see in the log: without mask commands and (hidden by default) debug lines. */
+/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
+export const tokenCache = (j: Job) => {
+  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
+  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
+}
+
 export const visible = (r: StepResult) => r.lines.filter((l) => !/^::(add-mask|debug)::/.test(l))
 
 export const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
