@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { DEFAULT_POLICY, LOGIN_POLICY } from '../src/net/retry.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8')
@@ -42,5 +43,20 @@ describe('README.md', () => {
 describe('docs/migration.md', () => {
   it('has a row for every input of chainguard-dev/setup-chainctl', () => {
     expect(rows(read('docs/migration.md')).sort()).toEqual([...UPSTREAM_INPUTS].sort())
+  })
+})
+
+describe('docs/troubleshooting.md', () => {
+  const text = read('docs/troubleshooting.md').replace(/\s+/g, ' ')
+  const rl = DEFAULT_POLICY.rateLimit as NonNullable<typeof DEFAULT_POLICY.rateLimit>
+
+  it("gives the rate-limit schedule's bounds beside the fault schedule's: a 429 makes a request wait minutes, not 30 s", () => {
+    expect(text).toContain(`up to ${DEFAULT_POLICY.attempts} attempts within ${DEFAULT_POLICY.deadlineMs / 1000} s per request`)
+    expect(text).toContain(`up to ${rl.attempts} attempts within ${rl.deadlineMs / 1000} s`)
+  })
+
+  it("bounds a rate-limited step by the schedules one after another: OIDC, STS, then chainctl's logins", () => {
+    const worst = (2 * rl.deadlineMs + (LOGIN_POLICY.rateLimit?.deadlineMs ?? 0)) / 60_000
+    expect(text).toContain(`about ${worst} minutes`)
   })
 })

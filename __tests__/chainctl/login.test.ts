@@ -42,6 +42,10 @@ describe('classifyLoginFailure', () => {
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": EOF', 'connection closed early (EOF)'],
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": net/http: TLS handshake timeout', 'timed out'],
     ['Error: something chainctl has never printed before', 'unrecognized failure'],
+    [
+      'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 500 (Internal Server Error)',
+      'unknown error',
+    ],
   ])('retries %j (%s)', (line, why) => {
     expect(classifyLoginFailure(line)).toEqual({ retry: true, why })
   })
@@ -54,6 +58,15 @@ describe('classifyLoginFailure', () => {
     'Error: exchanging the OIDC token failed: HTTP 403',
     'Error: no matching identity for the token',
     'Error: no OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL is not set',
+    // An untrusted certificate is the same on every try, whether Go's HTTP client or gRPC says so.
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": x509: certificate has expired or is not yet valid: current time 2026-12-03T20:00:00Z is after 2026-01-01T00:00:00Z',
+    'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate is valid for proxy.corp, not issuer.enforce.dev"',
+    // A proxy that wants credentials, as Go's HTTP client and grpc-go print its CONNECT answer (send() stops at it too).
+    'Error: Post "https://issuer.enforce.dev/sts/exchange": Proxy Authentication Required',
+    'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: failed to do connect handshake, status code: 407 Proxy Authentication Required"',
+    // grpc-go maps an HTTP status it has no code for to Unknown: a 4xx there is still an answer.
+    'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 400 (Bad Request); transport: received unexpected content-type "text/html"',
   ])('does not retry the refusal %j', (line) => {
     expect(classifyLoginFailure(line).retry).toBe(false)
   })

@@ -335,6 +335,18 @@ describe('the credential helper', () => {
     expect(ms).toBeGreaterThanOrEqual(650)
     expect(ms).toBeLessThan(1050) // the STS had what the OIDC request left of 700 ms, not 700 ms of its own (400 + 700)
   })
+
+  it("keeps that deadline when the STS rate limits: a 429 does not open the rate-limit schedule's longer one", async () => {
+    const oidc = await misbehaving((_req, res) => void res.end('{"value":"x.y.z"}'))
+    const sts = await misbehaving((_req, res) => void res.writeHead(429, { 'Retry-After': '0' }).end())
+    const settings = { issuer: sts.url, identity: IDENTITY, registry: 'cgr.dev', audience: 'issuer.enforce.dev', cacheFile: '/nonexistent' }
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.url}/token?x=1`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }
+    // DEFAULT_POLICY scaled down: 700 ms for both requests, and a rate-limit schedule of 3 s (300 s in the action).
+    const rateLimit = { attempts: 100, baseMs: 200, capMs: 200, deadlineMs: 3000 }
+    const { err, ms } = await failure(issueToken(settings, env, { policy: { ...policy, attempts: 5, deadlineMs: 700, rateLimit } }))
+    expect(err.message).toMatch(/HTTP 429/)
+    expect(ms).toBeLessThan(1000) // not the 3 s of the rate-limit schedule: docker waits on the helper
+  })
 })
 
 describe('redirects', () => {
@@ -373,5 +385,40 @@ describe('redirects', () => {
     const loop = await misbehaving((_req, res) => res.writeHead(307, { Location: '/again' }).end())
     expect((await send({ method: 'GET', url: loop.url }, { service: 'mirror', policy })).status).toBe(307)
     expect(loop.requests).toBe(6)
+  })
+})
+
+describe('a lone job the STS rate limits', () => {
+  it('waits Retry-After plus up to 45 s after one 429, under the default policy (the figures troubleshooting.md gives)', async () => {
+    const sts = await misbehaving((_req, res) => void res.writeHead(429, { 'Retry-After': '1' }).end())
+    jest.spyOn(Math, 'random').mockReturnValue(0.999) // the worst the jitter draws
+    const cancel = new AbortController()
+    const retries: string[] = []
+    const onRetry = (m: string) => (retries.push(m), cancel.abort())
+    try {
+      await failure(send({ method: 'POST', url: sts.url, body: 'x' }, { service: 'Chainguard STS', onRetry, signal: cancel.signal }))
+    } finally {
+      jest.restoreAllMocks()
+    }
+    // 1 s the STS asked for, 45 s of jitter on top: a request the docs bounded at 30 s.
+    expect(retries).toEqual(['Chainguard STS answered HTTP 429; retry 1/9 in 46.0s'])
+  })
+})
+
+describe('a 429 whose page never ends', () => {
+  it('is still a 429: its Retry-After and rate-limit schedule hold, not a timed-out attempt on the fault schedule', async () => {
+    const sts = await misbehaving((_req, res) => {
+      res.writeHead(429, { 'Retry-After': '0', 'Content-Type': 'text/html' })
+      const timer = setInterval(() => res.write(' '), 50) // a page that drips past the attempt's deadline
+      res.on('close', () => clearInterval(timer))
+    })
+    const retries: string[] = []
+    const rateLimit = { attempts: 2, baseMs: 1, capMs: 1, deadlineMs: 3000 }
+    const res = await send(
+      { method: 'GET', url: sts.url },
+      { service: 'STS', policy: { ...policy, rateLimit }, onRetry: (m) => retries.push(m) },
+    )
+    expect(res.status).toBe(429)
+    expect(retries).toEqual([expect.stringMatching(/^STS answered HTTP 429; retry 1\/1 in /)])
   })
 })

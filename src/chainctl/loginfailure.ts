@@ -33,7 +33,13 @@ const TRANSIENT: Array<[RegExp, string]> = [
 
 /** What to do about a login that printed `output` (its last line) and failed. When unsure, retry. */
 export function classifyLoginFailure(output: string): LoginFailure {
+  // Answers no retry changes that gRPC wraps in Unavailable: Go's TLS verification failures, a proxy wanting credentials.
+  if (/\bx509: |tls: failed to verify certificate/.test(output)) return { retry: false, why: 'untrusted certificate' }
+  if (/proxy authentication required/i.test(output)) return { retry: false, why: 'refused by the proxy (407)' }
   const code = /rpc error: code = (\w+)/.exec(output)?.[1]
+  // grpc-go's Unknown for an HTTP status it has no code for: a 4xx (but 429) is an answer.
+  const status = Number(/unexpected HTTP status code received from server: (\d{3})/.exec(output)?.[1])
+  if (code === 'Unknown' && status >= 400 && status < 500 && status !== 429) return { retry: false, why: `refused (HTTP ${status})` }
   if (code) return code in RETRIED_CODES ? { retry: true, why: RETRIED_CODES[code] } : { retry: false, why: `refused (${code})` }
   const transient = TRANSIENT.find(([re]) => re.test(output))
   if (REFUSAL.test(output) && !/\b429\b|\b50[0234]\b/.test(output)) return { retry: false, why: 'refused' }

@@ -179,7 +179,8 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     try {
       for await (const chunk of body) chunks.push(chunk)
     } catch (err) {
-      if (!truncate || !(err instanceof BodyTooLargeError)) throw err
+      // The status is the answer: a page over the cap, or one still coming at the deadline, does not turn a 429 into a timeout.
+      if (!truncate || opts.signal?.aborted || !(err instanceof BodyTooLargeError || deadline.aborted)) throw err
     }
     return { status, headers: res.message.headers, data: Buffer.concat(chunks) }
   } catch (err) {

@@ -48,7 +48,12 @@ export async function issueToken(
   { policy = DEFAULT_POLICY, onRetry }: { policy?: RetryPolicy; onRetry?: (message: string) => void } = {},
 ): Promise<string> {
   const until = Date.now() + policy.deadlineMs
-  const client = () => ({ policy: { ...policy, deadlineMs: until - Date.now() }, onRetry, mask: () => undefined })
+  // The rate-limit schedule after a 429 has a deadline of its own (minutes): it must not outlast this one either.
+  const client = () => {
+    const deadlineMs = until - Date.now()
+    const rateLimit = policy.rateLimit && { ...policy.rateLimit, deadlineMs: Math.min(policy.rateLimit.deadlineMs, deadlineMs) }
+    return { policy: { ...policy, deadlineMs, rateLimit }, onRetry, mask: () => undefined }
+  }
   const idToken = await getIdToken(s.audience, env, client())
   return exchangeToken({ issuer: s.issuer, identity: s.identity, audience: s.registry, idToken }, client())
 }

@@ -12,7 +12,7 @@ const logins = (j: Job) =>
     .split('\n')
     .filter((l) => l.startsWith('auth login'))
 const tokens = (j: Job) => {
-  const cache = tokenCache(j)
+  const cache = tokenCache(j) // the job's own, not ~/.cache
   return existsSync(cache)
     ? readdirSync(cache)
         .filter((d) => existsSync(join(cache, d, 'oidc-token')))

@@ -83,6 +83,12 @@ export function leaks(sb: Sandbox, j: Job, results: StepResult[], opts: { files?
   return found
 }
 
+/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
+export const tokenCache = (j: Job) => {
+  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
+  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
+}
+
 /** The lines a user would see in the log: without mask commands and (hidden by default) debug lines. */
 export const visible = (r: StepResult) => r.lines.filter((l) => !/^::(add-mask|debug)::/.test(l))
 
@@ -164,10 +170,4 @@ export function failChainctlLogins(j: Job, ...failures: string[]): void {
   const dir = join(j.dir, 'chainctl-fail-logins')
   mkdirSync(dir, { recursive: true })
   failures.forEach((f, i) => writeFileSync(join(dir, String(i)), `${f}\n`))
-}
-
-/** chainctl's token cache: the job's own, beside its verified copy (XDG_CACHE_HOME for chainctl alone). */
-export const tokenCache = (j: Job) => {
-  const copy = readdirSync(j.env.RUNNER_TEMP).find((f) => f.startsWith('chainctl-'))
-  return copy ? join(j.env.RUNNER_TEMP, copy, 'cache', 'chainguard') : join(j.env.RUNNER_TEMP, 'none')
 }
