@@ -91,7 +91,9 @@ export function chooseDockerConfig(setting: string, registry: string, credential
   const userDir = resolve(named && !asked ? named : dockerConfigDir(env))
   const jobsOwn = Boolean(named && !asked && env.RUNNER_TEMP && isInside(realFile(userDir), realFile(env.RUNNER_TEMP)))
   const own = isolated || (credentialHelper && !jobsOwn)
-  if (!own && !jobsOwn && !hosted) refuseSharedStore(userDir, registry)
+  // A folder of the job's own still shares its credential store (a copy of ~/.docker keeps credsStore);
+  // the credential helper's credHelpers entry keeps docker out of the store.
+  if (!own && !hosted && !credentialHelper) refuseSharedStore(userDir, registry)
   if (!own && !named) {
     warnIfInWorkspace(userDir, env)
     return userDir

@@ -181,6 +181,26 @@ describe('a shared config the user names (docker-config: ~/.docker)', () => {
     expect(readFileSync(file, 'utf8')).toBe(text)
   })
 
+  it("(3) a config under the job's RUNNER_TEMP copied from a ~/.docker with a credsStore is refused: the store is shared (review)", async () => {
+    const { home, file } = usersHome()
+    const [a, b] = [selfHosted(home), selfHosted(home)]
+    const store = credentialStore(a)
+    b.env.PATH = a.env.PATH
+    writeFileSync(file, JSON.stringify({ ...readJson(file), credsStore: store.name }, null, '\t'))
+    // Each job makes a docker config of its own by hand: a copy of ~/.docker under its RUNNER_TEMP.
+    const own = (j: Job) => {
+      cpSync(join(home, '.docker'), join(j.env.RUNNER_TEMP, 'docker'), { recursive: true })
+      return { ...base, 'docker-config': join(j.env.RUNNER_TEMP, 'docker') }
+    }
+    // Before: both logged in to the one store, and A's post step erased B's login (skopeo in B failed).
+    for (const j of [a, b]) {
+      const main = await runStep(j, 'main', own(j))
+      expect(main.code).toBe(1)
+      expect(visible(main).at(-1)).toMatch(/credential store "teststore", which every job on this machine shares/)
+    }
+    expect(store.stored()).toEqual([])
+  })
+
   it('(9) a docker-config under RUNNER_TEMP that links to ~/.docker is shared: the credential helper goes elsewhere', async () => {
     const { home, file, text } = usersHome()
     const j = selfHosted(home)
