@@ -261,6 +261,31 @@ describe('logins to two registries on a fresh HOME', () => {
   })
 })
 
+describe("REGISTRY_AUTH_FILE set for every job (the runner's environment)", () => {
+  it("(review) the default writes nothing to it: another job's identity never serves this job's podman or skopeo", async () => {
+    const home = scratchDir('shared-home-')
+    const authFile = join(home, '.config', 'containers', 'auth.json')
+    mkdirSync(join(home, '.config', 'containers'), { recursive: true })
+    const users = JSON.stringify({ auths: { 'ghcr.io': { auth: basic('me', 'ghcr') } } })
+    writeFileSync(authFile, users, { mode: 0o600 })
+    const [a, b] = [selfHosted(home), selfHosted(home, { oidc: false })]
+    for (const j of [a, b]) j.env.REGISTRY_AUTH_FILE = authFile
+    const both = { 'container-cli': 'docker,podman' }
+    expect((await runStep(a, 'main', { ...base, ...both })).code).toBe(0)
+    expect((await runStep(b, 'main', { ...pullToken(), ...both })).code).toBe(0)
+    // Before: both jobs' podman logins went into it, and the latest job's served every job's skopeo.
+    expect(readFileSync(authFile, 'utf8')).toBe(users)
+    const own = fileCommands(a.files.env).REGISTRY_AUTH_FILE
+    expect(own.startsWith(`${a.env.RUNNER_TEMP}/`)).toBe(true)
+    expect(readJson(own).auths).toMatchObject({ 'ghcr.io': { auth: basic('me', 'ghcr') } }) // the user's other logins kept
+    expect((await skopeo(a)).code).toBe(0)
+    await runStep(a, 'post')
+    await runStep(b, 'post')
+    expect(readFileSync(authFile, 'utf8')).toBe(users)
+    expect(existsSync(own)).toBe(false)
+  })
+})
+
 describe('HOME or RUNNER_TEMP unset', () => {
   it('(12) nothing lands in the checkout: the job folder goes to the system temp folder, said in a line', async () => {
     const tmp = scratchDir('system-tmp-')
