@@ -199,6 +199,33 @@ describe('one config entry, set and undone', () => {
     })
   })
 
+  it('gives the file back its mode when the last run ends after a step made docker rewrite it (review)', () => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, USER, { mode: 0o644 })
+    const undo = set(file, OURS)
+    // docker logout ghcr.io: docker rewrites the file whole, keeping its mode (0600 while ours is in it)
+    writeFileSync(file, JSON.stringify({ ...read(file), auths: { 'cgr.dev': OURS } }, null, '\t'))
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(read(file).auths).toEqual({})
+    expect(mode(file)).toBe(0o644)
+  })
+
+  it.each([
+    ['removed', (index: string) => rmSync(index)],
+    ['corrupted', (index: string) => writeFileSync(index, '{"file": tru')],
+  ])("the index %s while two jobs run: the ended job's credential never comes back (review)", (_how, spoil) => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } }))
+    const a = set(file, OURS)
+    spoil(`${file}.setup-chainctl.json`)
+    const b = set(file, OTHER)
+    expect(restoreEntry(a)).toBe('replaced')
+    rmSync(a.folder, { recursive: true })
+    restoreEntry(b)
+    expect(readFileSync(file, 'utf8')).not.toContain(OURS.auth)
+  })
+
   it('says when the entry from before is lost (the index removed), and removes its own all the same', () => {
     const d = dir()
     const file = join(d, 'config.json')

@@ -29,6 +29,8 @@ interface KeyRecord {
   original: { value: unknown } | null
   /** Oldest first. */
   runs: Run[]
+  /** Fingerprints of runs that ended after the index lost their record: their entry never comes back. */
+  ended?: string[]
 }
 
 interface Index {
@@ -126,7 +128,7 @@ export function restoreEntry(u: EntryUndo): Restored {
     const index = readIndex(u.file, { text: null })
     const rec = index.keys[recordKey(u.section, u.key)]
     const me = rec?.runs.find((r) => r.id === u.id)
-    if (!rec || !me) return offRecord(u)
+    if (!rec || !me) return offRecord(u, index)
     const dead = rec.runs.filter((r) => r !== me && !alive(r))
     const others = rec.runs.filter((r) => r !== me && alive(r))
     const top = rec.runs.filter((r) => r === me || alive(r)).at(-1) === me
@@ -145,7 +147,8 @@ export function restoreEntry(u: EntryUndo): Restored {
     if (held && ![me, ...dead].some((r) => r.wrote === held)) return 'replaced'
     if (!held && !top) return 'gone' // a step logged out: the job still running decides
     const below = others.at(-1)
-    const back = below ? { value: below.entry } : rec.original
+    const original = rec.original && !rec.ended?.includes(fingerprint(rec.original.value)) ? rec.original : null
+    const back = below ? { value: below.entry } : original
     if (!held && !back) return 'gone'
     if (back) entries[u.key] = back.value
     else delete entries[u.key]
@@ -157,11 +160,20 @@ export function restoreEntry(u: EntryUndo): Restored {
   return outcome
 }
 
-/** No record of this run (the index was removed): its own credential still never stays. */
-function offRecord(u: EntryUndo): Restored {
+/**
+ * No record of this run (the index was removed or spoilt): its own credential still never stays.
+ * A run on record since may have taken this run's entry for the one from before: it is told that
+ * this entry's run ended, so that it never puts it back.
+ */
+function offRecord(u: EntryUndo, index: Index): Restored {
   const loaded = loadConfig(u.file)
   const entries = section(loaded.config, u.section, u.file)
   const current = entries?.[u.key]
+  const rec = index.keys[recordKey(u.section, u.key)]
+  if (rec) {
+    rec.ended = [...(rec.ended ?? []), u.wrote]
+    writeIndex(index)
+  }
   if (current === undefined) return 'gone'
   if (fingerprint(current) !== u.wrote) return 'replaced'
   delete entries![u.key]
@@ -171,7 +183,8 @@ function offRecord(u: EntryUndo): Restored {
 
 /** Writes the config back: as found, byte for byte, when the last run leaves it as it was. */
 function save(file: string, loaded: ReturnType<typeof loadConfig>, found: Index['found'] | undefined): void {
-  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600
+  // The last run gives back the mode the file had before the first made it 0600.
+  const mode = found?.mode ?? (existsSync(file) ? statSync(file).mode & 0o777 : 0o600)
   if (found && asFound(loaded.config, found.text, file)) {
     if (found.text === null) rmSync(file, { force: true })
     else writeSecretFile(file, found.text, found.mode ?? mode)

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { homeDir } from '../util/home.js'
 import { registryHost } from './credhelper.js'
-import { DockerConfigError, dockerConfigDir, loadConfig, realFile, section, writeSecretFile } from './dockerconfig.js'
+import { DockerConfigError, dockerConfigDir, loadConfig, realFile, section, writeSecretFile, type DockerConfig } from './dockerconfig.js'
 import { linkOrCopy } from '../util/winfs.js'
 
 /** `~` and `~/...` name the home folder, as in a shell. */
@@ -32,14 +32,9 @@ const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.is
  */
 export function isolateDockerConfig(from: string, to: string, registry: string): string | undefined {
   mkdirSync(to, { recursive: true, mode: 0o700 })
-  const file = join(from, 'config.json')
-  const { config } = loadConfig(file)
+  const config = withoutRegistry(join(from, 'config.json'), registry)
   const dropped = config.credsStore
   delete config.credsStore
-  for (const name of ['auths', 'credHelpers'] as const) {
-    const entries = section(config, name, file) ?? {}
-    for (const key of Object.keys(entries)) if (registryHost(key) === registry) delete entries[key]
-  }
   writeSecretFile(join(to, 'config.json'), JSON.stringify(config, null, '\t'))
   for (const name of existsSync(from) ? readdirSync(from) : []) {
     if (name.startsWith('config.json')) continue // the config, and docker's temp files of it
@@ -51,6 +46,31 @@ export function isolateDockerConfig(from: string, to: string, registry: string):
     }
   }
   return dropped
+}
+
+/** A config file's settings without `registry`'s own entries, under any spelling. */
+function withoutRegistry(file: string, registry: string): DockerConfig {
+  const { config } = loadConfig(file)
+  for (const name of ['auths', 'credHelpers'] as const) {
+    const entries = section(config, name, file) ?? {}
+    for (const key of Object.keys(entries)) if (registryHost(key) === registry) delete entries[key]
+  }
+  return config
+}
+
+/**
+ * The REGISTRY_AUTH_FILE for later steps of a job with a docker config of its own: that config,
+ * unless the job is given an auth file already. One outside RUNNER_TEMP (set for every job in the
+ * runner's environment, say) is shared: the job gets a copy of its own without the registry's
+ * entries, where podman logs in, and skopeo, buildah and podman still find the user's other logins.
+ */
+function jobsAuthFile(dir: string, registry: string, work: string, env: NodeJS.ProcessEnv): string {
+  const named = env.REGISTRY_AUTH_FILE
+  if (!named || named === join(dockerConfigDir(env), 'config.json')) return join(dir, 'config.json')
+  if (env.RUNNER_TEMP && isInside(realFile(named), realFile(env.RUNNER_TEMP))) return named
+  const copy = join(work, 'containers', 'auth.json')
+  writeSecretFile(copy, JSON.stringify(withoutRegistry(realFile(named), registry), null, '\t'))
+  return copy
 }
 
 function warnIfInWorkspace(dir: string, env: NodeJS.ProcessEnv): void {
@@ -91,7 +111,9 @@ export function chooseDockerConfig(setting: string, registry: string, credential
   const userDir = resolve(named && !asked ? named : dockerConfigDir(env))
   const jobsOwn = Boolean(named && !asked && env.RUNNER_TEMP && isInside(realFile(userDir), realFile(env.RUNNER_TEMP)))
   const own = isolated || (credentialHelper && !jobsOwn)
-  if (!own && !jobsOwn && !hosted) refuseSharedStore(userDir, registry)
+  // A folder of the job's own still shares its credential store (a copy of ~/.docker keeps credsStore);
+  // the credential helper's credHelpers entry keeps docker out of the store.
+  if (!own && !hosted && !credentialHelper) refuseSharedStore(userDir, registry)
   if (!own && !named) {
     warnIfInWorkspace(userDir, env)
     return userDir
@@ -111,10 +133,9 @@ export function chooseDockerConfig(setting: string, registry: string, credential
       )
     // skopeo and buildah read podman's shared auth file before docker's config: pointing them at
     // the job's own keeps another job's login there from shadowing this one (podman already
-    // reads $DOCKER_CONFIG/config.json first). A file the job named itself is left as it is.
-    if (!env.REGISTRY_AUTH_FILE || env.REGISTRY_AUTH_FILE === join(dockerConfigDir(env), 'config.json')) {
-      core.exportVariable('REGISTRY_AUTH_FILE', join(dir, 'config.json'))
-    }
+    // reads $DOCKER_CONFIG/config.json first).
+    const authFile = jobsAuthFile(dir, registry, work, env)
+    if (authFile !== env.REGISTRY_AUTH_FILE) core.exportVariable('REGISTRY_AUTH_FILE', authFile)
   } else {
     warnIfInWorkspace(dir, env)
   }

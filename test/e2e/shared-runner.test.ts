@@ -181,6 +181,26 @@ describe('a shared config the user names (docker-config: ~/.docker)', () => {
     expect(readFileSync(file, 'utf8')).toBe(text)
   })
 
+  it("(3) a config under the job's RUNNER_TEMP copied from a ~/.docker with a credsStore is refused: the store is shared (review)", async () => {
+    const { home, file } = usersHome()
+    const [a, b] = [selfHosted(home), selfHosted(home)]
+    const store = credentialStore(a)
+    b.env.PATH = a.env.PATH
+    writeFileSync(file, JSON.stringify({ ...readJson(file), credsStore: store.name }, null, '\t'))
+    // Each job makes a docker config of its own by hand: a copy of ~/.docker under its RUNNER_TEMP.
+    const own = (j: Job) => {
+      cpSync(join(home, '.docker'), join(j.env.RUNNER_TEMP, 'docker'), { recursive: true })
+      return { ...base, 'docker-config': join(j.env.RUNNER_TEMP, 'docker') }
+    }
+    // Before: both logged in to the one store, and A's post step erased B's login (skopeo in B failed).
+    for (const j of [a, b]) {
+      const main = await runStep(j, 'main', own(j))
+      expect(main.code).toBe(1)
+      expect(visible(main).at(-1)).toMatch(/credential store "teststore", which every job on this machine shares/)
+    }
+    expect(store.stored()).toEqual([])
+  })
+
   it('(9) a docker-config under RUNNER_TEMP that links to ~/.docker is shared: the credential helper goes elsewhere', async () => {
     const { home, file, text } = usersHome()
     const j = selfHosted(home)
@@ -238,6 +258,31 @@ describe('logins to two registries on a fresh HOME', () => {
     expect(warnings(await runStep(j, 'post'))).toEqual([])
     expect(warnings(await runStep(second, 'post'))).toEqual([])
     expect(readdirSync(home)).toEqual([])
+  })
+})
+
+describe("REGISTRY_AUTH_FILE set for every job (the runner's environment)", () => {
+  it("(review) the default writes nothing to it: another job's identity never serves this job's podman or skopeo", async () => {
+    const home = scratchDir('shared-home-')
+    const authFile = join(home, '.config', 'containers', 'auth.json')
+    mkdirSync(join(home, '.config', 'containers'), { recursive: true })
+    const users = JSON.stringify({ auths: { 'ghcr.io': { auth: basic('me', 'ghcr') } } })
+    writeFileSync(authFile, users, { mode: 0o600 })
+    const [a, b] = [selfHosted(home), selfHosted(home, { oidc: false })]
+    for (const j of [a, b]) j.env.REGISTRY_AUTH_FILE = authFile
+    const both = { 'container-cli': 'docker,podman' }
+    expect((await runStep(a, 'main', { ...base, ...both })).code).toBe(0)
+    expect((await runStep(b, 'main', { ...pullToken(), ...both })).code).toBe(0)
+    // Before: both jobs' podman logins went into it, and the latest job's served every job's skopeo.
+    expect(readFileSync(authFile, 'utf8')).toBe(users)
+    const own = fileCommands(a.files.env).REGISTRY_AUTH_FILE
+    expect(own.startsWith(`${a.env.RUNNER_TEMP}/`)).toBe(true)
+    expect(readJson(own).auths).toMatchObject({ 'ghcr.io': { auth: basic('me', 'ghcr') } }) // the user's other logins kept
+    expect((await skopeo(a)).code).toBe(0)
+    await runStep(a, 'post')
+    await runStep(b, 'post')
+    expect(readFileSync(authFile, 'utf8')).toBe(users)
+    expect(existsSync(own)).toBe(false)
   })
 })
 
