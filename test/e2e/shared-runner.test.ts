@@ -28,6 +28,7 @@ import {
   readJson,
   richDockerConfig,
   skopeo,
+  tokenCache,
   useSandbox,
   visible,
   writeDockerConfig,
@@ -321,7 +322,9 @@ describe('chainctl per job', () => {
     expect((await runStep(b, 'main', inputs)).code).toBe(0)
     const [ta, tb] = [(await token(a)).stdout, (await token(b)).stdout]
     expect(ta).toMatch(/^eyJ/)
-    expect(tb).not.toBe(ta) // each job its own login
+    // Each job its own login: a token cache of its own (two logins in one second may mint equal tokens).
+    expect(tokenCache(b)).not.toBe(tokenCache(a))
+    for (const j of [a, b]) expect(existsSync(join(tokenCache(j), 'apk.cgr.dev', 'oidc-token'))).toBe(true)
     expect(visible(await runStep(a, 'post'))).toContain('Logged chainctl out')
     const after = await token(b)
     expect(after.stderr).toBe('')
