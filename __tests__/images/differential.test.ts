@@ -3,6 +3,7 @@
 // to as the default domain. The grammar is encoded here from that source; a generated corpus must
 // give the same verdict from both, except the refusals docs/troubleshooting.md names on purpose.
 import { parseReference } from '../../src/images/reference.js'
+import { seeded } from '../../test/bench/matrix.ts' // mulberry32: a disagreement can be replayed
 
 const REGISTRY = 'cgr.dev'
 const alphanumeric = '[a-z0-9]+'
@@ -49,17 +50,6 @@ function oursAccepts(s: string): boolean {
     return true
   } catch {
     return false
-  }
-}
-
-/** A seeded generator (mulberry32), so a disagreement can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

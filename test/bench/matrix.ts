@@ -32,7 +32,7 @@ export interface MatrixResult {
 }
 
 /** A seeded generator (mulberry32): the same figures every run. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -92,6 +92,9 @@ export const tokenCache = (j: Job) => {
 /** The lines a user would see in the log: without mask commands and (hidden by default) debug lines. */
 export const visible = (r: StepResult) => r.lines.filter((l) => !/^::(add-mask|debug)::/.test(l))
 
+/** The warnings a step printed. */
+export const warnings = (r: StepResult) => visible(r).filter((l) => l.startsWith('::warning::'))
+
 export const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64')
 
 /**

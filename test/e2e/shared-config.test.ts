@@ -15,12 +15,12 @@ import {
   skopeo,
   useSandbox,
   visible,
+  warnings,
   writeDockerConfig,
 } from './helpers.ts'
 
 const sb = useSandbox()
 
-const warnings = (r: { lines: string[] }) => visible(r as never).filter((l) => l.startsWith('::warning::'))
 const base = { identity: IDENTITY, install: 'false' }
 
 describe('a config.json reached through a linked folder', () => {

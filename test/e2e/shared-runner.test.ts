@@ -31,11 +31,11 @@ import {
   tokenCache,
   useSandbox,
   visible,
+  warnings,
   writeDockerConfig,
 } from './helpers.ts'
 
 const sb = useSandbox()
-const warnings = (r: { lines: string[] }) => visible(r as never).filter((l) => l.startsWith('::warning::'))
 const base = { identity: IDENTITY, install: 'false', 'container-cli': 'docker' }
 const USERS_OWN = { auth: basic('me', 'my-own') }
 

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFile
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { IDENTITY, PULL_IDENTITY } from '../sandbox/index.ts'
-import { fileCommands, laterStep, runStep, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
+import { fileCommands, laterStep, runStep, scratchDir, type Job } from '../sandbox/runner.ts'
 import {
   anotherUse,
   basic,
@@ -19,6 +19,7 @@ import {
   skopeo,
   useSandbox,
   visible,
+  warnings,
   writeDockerConfig,
 } from './helpers.ts'
 
@@ -29,7 +30,6 @@ const podmanLogin = async (j: Job) => {
   const r = await laterStep(j, 'podman', ['login', '--get-login', 'cgr.dev'])
   return r.code === 0 ? r.stdout.trim() : `not logged in: ${r.stderr.trim()}`
 }
-const warnings = (r: StepResult) => visible(r).filter((l) => l.startsWith('::warning::'))
 const podmanAuth = (j: Job) => join(j.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
 const exportedDockerConfig = (j: Job) => fileCommands(j.files.env).DOCKER_CONFIG
 const base = { identity: IDENTITY, install: 'false' }
