@@ -61,6 +61,14 @@ describe('a CLI that hangs is stopped at its time limit', () => {
     )
   })
 
+  it('says its time limit in tenths of a second, however the limit was computed (what a deadline left)', async () => {
+    await expectStopped(
+      cliLogin({ cli: 'docker', dockerConfig: '' }, 'cgr.dev', '_token', SECRET, 299),
+      'docker',
+      'docker login cgr.dev --username _token --password-stdin did not finish within 0.3s and was stopped',
+    )
+  })
+
   it('podman login', async () => {
     await expectStopped(
       cliLogin({ cli: 'podman', authfile: '/x/auth.json' }, 'cgr.dev', '_token', SECRET, 300),

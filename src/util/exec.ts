@@ -77,7 +77,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     track(child)
     const timer = setTimeout(() => {
       stop(child)
-      reject(new ExecError(`${command} did not finish within ${timeoutMs / 1000}s and was stopped`))
+      reject(new ExecError(`${command} did not finish within ${Number((timeoutMs / 1000).toFixed(1))}s and was stopped`))
     }, timeoutMs)
     // The caller gave up on it: a CLI left running would hold the step until its time limit.
     const cancel = () => (stop(child), reject(new ExecError(`${command} was cancelled`)))
