@@ -229,10 +229,14 @@ async function published(base, files, version, opts) {
         throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${files.join(' or ')}`);
     return listed;
 }
-async function sha256Of(path) {
+/** Copies `from` to `to` (0600) in one streamed pass, hashing the bytes written: the copy's sha256. */
+async function copyHashing(from, to) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
-        hash.update(chunk);
+    const hashing = async function* (chunks) {
+        for await (const chunk of chunks)
+            yield (hash.update(chunk), chunk);
+    };
+    await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(from), hashing, (0,external_node_fs_.createWriteStream)(to, { mode: 0o600 }));
     return hash.digest('hex');
 }
 /**
@@ -243,8 +247,8 @@ async function sha256Of(path) {
  */
 async function copyCached(dir, exe, copy, expected, version) {
     const path = (0,external_node_path_.join)(dir, exe);
-    const copied = Promise.resolve().then(() => (0,external_node_fs_.copyFileSync)(path, copy));
-    const hashed = copied.then(() => sha256Of(copy)).catch((err) => `unreadable (${err.code})`);
+    // Streamed, not copyFileSync: a 64 MiB copy must not stall the registry login running alongside.
+    const hashed = copyHashing(path, copy).catch((err) => `unreadable (${err.code})`);
     const [want, actual] = await Promise.all([expected, hashed]);
     if (actual === want)
         return (0,external_node_fs_.chmodSync)(copy, 0o700);

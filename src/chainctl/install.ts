@@ -6,7 +6,7 @@
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
-import { chmodSync, copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { basename, join } from 'node:path'
 import { oneLine } from '../util/text.js'
@@ -72,9 +72,13 @@ async function published(base: string, files: string[], version: string, opts: P
   return listed
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** Copies `from` to `to` (0600) in one streamed pass, hashing the bytes written: the copy's sha256. */
+async function copyHashing(from: string, to: string): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  const hashing = async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) yield (hash.update(chunk), chunk)
+  }
+  await pipeline(createReadStream(from), hashing, createWriteStream(to, { mode: 0o600 }))
   return hash.digest('hex')
 }
 
@@ -86,8 +90,8 @@ async function sha256Of(path: string): Promise<string> {
  */
 async function copyCached(dir: string, exe: string, copy: string, expected: Promise<string>, version: string): Promise<void> {
   const path = join(dir, exe)
-  const copied = Promise.resolve().then(() => copyFileSync(path, copy))
-  const hashed = copied.then(() => sha256Of(copy)).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)
+  // Streamed, not copyFileSync: a 64 MiB copy must not stall the registry login running alongside.
+  const hashed = copyHashing(path, copy).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`)
   const [want, actual] = await Promise.all([expected, hashed])
   if (actual === want) return chmodSync(copy, 0o700)
   rmSync(`${dir}.complete`, { force: true }) // first, so tc.find stops returning it
