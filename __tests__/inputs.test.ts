@@ -377,5 +377,8 @@ describe('a pull request from a fork', () => {
     expect(runContext({ ...env, GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual({ fork: undefined })
     writeFileSync(path, 'not json')
     expect(runContext(env)).toEqual({ fork: undefined })
+    // A payload larger than GitHub sends is not read at all: the fork's event, padded past 25 MiB.
+    writeFileSync(path, JSON.stringify(prFrom('forker/app')) + ' '.repeat(25 * 1024 * 1024))
+    expect(runContext(env)).toEqual({ fork: undefined })
   })
 })

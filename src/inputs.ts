@@ -212,9 +212,13 @@ export function parseInputs(unbounded: (name: string) => string, run: RunContext
   }
 }
 
+/** GitHub's own cap on a webhook payload: a larger file is not an event, and is not read. */
+const MAX_EVENT_BYTES = 25 * 1024 * 1024
+
 function eventPayload(path: string | undefined): unknown {
   try {
-    return path ? JSON.parse(readFileSync(path, 'utf8')) : undefined
+    if (!path || statSync(path).size > MAX_EVENT_BYTES) return undefined
+    return JSON.parse(readFileSync(path, 'utf8'))
   } catch {
     return undefined // no payload: not a run the fork check can recognise
   }
