@@ -2,6 +2,7 @@
 // .yarnrc.yml sends a scope to another registry (as JSR's npm.jsr.io setup does): that registry,
 // which has no credentials configured of its own, must never receive the libraries token.
 import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,7 +11,8 @@ import { join } from 'node:path'
 import { javascript } from '../../src/libraries/clients.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJsaWJyYXJpZXMuY2dyLmRldiJ9.c2ln'
-const YARN = join(process.cwd(), 'node_modules/@yarnpkg/cli-dist/bin/yarn.js')
+// Resolved as Node resolves a package, so a copy of the project (Stryker's sandbox) finds it too.
+const YARN = createRequire(join(process.cwd(), 'package.json')).resolve('@yarnpkg/cli-dist/bin/yarn.js')
 
 let server: Server
 const seen: string[] = [] // the Authorization header of each request the other registry got
