@@ -2,8 +2,10 @@
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { dropChainctl, fetchChainctl } from '../../src/chainctl/install.js'
+import { toolCacheName } from '../../src/chainctl/release.js'
 import { tempDirs } from '../../test/tempdirs.ts'
 
 const dir = tempDirs('install-')
@@ -69,5 +71,46 @@ describe('chainctl on Windows ARM64', () => {
     const f = await fetchChainctl(options(), {}, () => undefined)
     expect(readFileSync(f.path)).toEqual(ARM)
     dropChainctl(f)
+  })
+})
+
+describe('a warm tool-cache hit', () => {
+  // Several MiB and not a whole number of the copy's chunks: every chunk, and a short last one.
+  const BIG = Buffer.alloc(3 * 1024 * 1024 + 12345)
+  for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + (i >> 12)) & 0xff // no chunk repeats another
+
+  /** Puts `bytes` in the tool cache as chainctl 0.2.50 for Linux x64, as tc.cacheFile leaves it; returns its folder. */
+  function cache(bytes: Buffer): string {
+    const dir = join(process.env.RUNNER_TOOL_CACHE!, toolCacheName(options().downloadUrl), '0.2.50', 'x64')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'chainctl'), bytes)
+    writeFileSync(`${dir}.complete`, '')
+    return dir
+  }
+
+  beforeEach(() => Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64' }))
+
+  it("runs as a copy of the job's own, byte for byte, checked with one request", async () => {
+    files = { '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`) }
+    const dir = cache(BIG)
+    const f = await fetchChainctl(options(), {}, () => undefined)
+    expect(f.fromCache).toBe(true)
+    expect(f.path.startsWith(process.env.RUNNER_TEMP!)).toBe(true)
+    expect(readFileSync(f.path).equals(BIG)).toBe(true)
+    expect((statSync(f.path).mode & 0o777).toString(8)).toBe('700')
+    expect(requests).toEqual(['/chainctl/0.2.50/chainctl_checksums.txt'])
+    expect(existsSync(join(dir, 'chainctl'))).toBe(true)
+    dropChainctl(f)
+  })
+
+  it('is refused and dropped from the tool cache when a byte past the first MiB changed', async () => {
+    files = { '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`) }
+    const changed = Buffer.from(BIG)
+    changed[changed.length - 1] ^= 1 // in the short last chunk
+    const dir = cache(changed)
+    await expect(fetchChainctl(options(), {}, () => undefined)).rejects.toThrow(
+      `The cached chainctl 0.2.50 at ${join(dir, 'chainctl')} does not match chainctl_checksums.txt (sha256 ${sha(BIG)}, the file is ${sha(changed)})`,
+    )
+    expect([existsSync(dir), existsSync(`${dir}.complete`)]).toEqual([false, false])
   })
 })
