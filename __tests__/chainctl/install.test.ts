@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { dropChainctl, fetchChainctl } from '../../src/chainctl/install.js'
 import { toolCacheName } from '../../src/chainctl/release.js'
@@ -16,13 +16,15 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 let server: Server
 let files: Record<string, Buffer> = {}
 const requests: string[] = []
+/** Runs before a request is answered. */
+let beforeAnswer: (url: string) => Promise<void> = async () => undefined
 const saved = { ...process.env }
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push(req.url ?? '')
     const body = files[req.url ?? '']
-    res.writeHead(body ? 200 : 404).end(body)
+    void beforeAnswer(req.url ?? '').then(() => res.writeHead(body ? 200 : 404).end(body))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 })
@@ -30,6 +32,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)))
 beforeEach(() => {
   Object.assign(process.env, { RUNNER_OS: 'Windows', RUNNER_ARCH: 'ARM64', RUNNER_TEMP: dir(), RUNNER_TOOL_CACHE: dir() })
   requests.length = 0
+  beforeAnswer = async () => undefined
 })
 afterEach(() => (process.env = { ...saved }))
 
@@ -79,9 +82,9 @@ describe('a warm tool-cache hit', () => {
   const BIG = Buffer.alloc(3 * 1024 * 1024 + 12345)
   for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + (i >> 12)) & 0xff // no chunk repeats another
 
-  /** Puts `bytes` in the tool cache as chainctl 0.2.50 for Linux x64, as tc.cacheFile leaves it; returns its folder. */
-  function cache(bytes: Buffer): string {
-    const dir = join(process.env.RUNNER_TOOL_CACHE!, toolCacheName(options().downloadUrl), '0.2.50', 'x64')
+  /** Puts `bytes` in the tool cache as chainctl `version` for Linux x64, as tc.cacheFile leaves it; returns its folder. */
+  function cache(bytes: Buffer, version = '0.2.50'): string {
+    const dir = join(process.env.RUNNER_TOOL_CACHE!, toolCacheName(options().downloadUrl), version, 'x64')
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'chainctl'), bytes)
     writeFileSync(`${dir}.complete`, '')
@@ -112,5 +115,54 @@ describe('a warm tool-cache hit', () => {
       `The cached chainctl 0.2.50 at ${join(dir, 'chainctl')} does not match chainctl_checksums.txt (sha256 ${sha(BIG)}, the file is ${sha(changed)})`,
     )
     expect([existsSync(dir), existsSync(`${dir}.complete`)]).toEqual([false, false])
+  })
+
+  /** The job's copies of chainctl in RUNNER_TEMP and their sizes. */
+  const copies = () =>
+    readdirSync(process.env.RUNNER_TEMP!, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('/chainctl'))
+      .map((f) => statSync(join(process.env.RUNNER_TEMP!, f)).size)
+
+  it('with latest, copies the newest cached version while metadata.json says which version is latest', async () => {
+    files = {
+      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.50"}'),
+      '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`),
+    }
+    cache(Buffer.from('an older chainctl'), '0.2.49')
+    cache(BIG)
+    let copiedMeanwhile = false // the whole copy made before metadata.json was answered
+    beforeAnswer = async (url) => {
+      for (let i = 0; url.endsWith('/metadata.json') && i < 200 && !copiedMeanwhile; i++) {
+        copiedMeanwhile = copies()[0] === BIG.length
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+    const f = await fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)
+    expect(copiedMeanwhile).toBe(true)
+    expect([f.version, f.fromCache, readFileSync(f.path).equals(BIG)]).toEqual(['0.2.50', true, true])
+    dropChainctl(f)
+  })
+
+  it('with latest naming a version the cache does not hold, drops the copy of the newest one and downloads', async () => {
+    const NEW = Buffer.from('chainctl 0.2.51')
+    files = {
+      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.51"}'),
+      '/chainctl/0.2.51/chainctl_checksums.txt': Buffer.from(`${sha(NEW)}  chainctl_linux_x86_64\n`),
+      '/chainctl/0.2.51/chainctl_linux_x86_64': NEW,
+    }
+    const dir = cache(BIG)
+    const f = await fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)
+    expect([f.version, f.fromCache, readFileSync(f.path).equals(NEW)]).toEqual(['0.2.51', false, true])
+    expect(copies()).toEqual([NEW.length])
+    expect(readFileSync(join(dir, 'chainctl')).equals(BIG)).toBe(true) // the cache keeps its entry
+    dropChainctl(f)
+  })
+
+  it('leaves no copy behind when metadata.json fails while the newest cached version is being copied', async () => {
+    files = {}
+    cache(BIG)
+    await expect(fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)).rejects.toThrow(/metadata\.json failed: HTTP 404/)
+    expect(readdirSync(process.env.RUNNER_TEMP!)).toEqual([])
   })
 })

@@ -269,22 +269,28 @@ async function copyHashing(from, to) {
     }
     return hash.digest('hex');
 }
-/**
- * Copies the cached `exe` in `dir` to `copy` and checks the copy, the file that will run, against
- * the release's checksums: the cache may change after the check, the copy cannot. A changed entry
- * is removed, not kept: it would fail every later job on the runner too, and the next run
- * downloads it again.
- */
-async function copyCached(dir, exe, copy, expected, version) {
-    const path = (0,external_node_path_.join)(dir, exe);
+/** Starts copying chainctl `version` from the tool cache to `path`, if the cache holds it. */
+function copyIfCached(tool, version, exe, path) {
+    const dir = version && tool_cache/* find */.I6(tool, version, arch());
+    if (!dir)
+        return undefined;
     // Asynchronous, not copyFileSync: a 64 MiB copy must not stall the registry login running alongside.
-    const hashed = copyHashing(path, copy).catch((err) => `unreadable (${err.code})`);
-    const [want, actual] = await Promise.all([expected, hashed]);
+    return { dir, hashed: copyHashing((0,external_node_path_.join)(dir, exe), path).catch((err) => `unreadable (${err.code})`) };
+}
+/** The newest version of `tool` the tool cache holds for this runner's architecture. */
+const newestCached = (tool) => tool_cache/* evaluateVersions */.hX(tool_cache/* findAllVersions */.iq(tool, arch()), '*') || undefined;
+/**
+ * Checks the copy, the file that will run, against the release's checksums: the cache may change
+ * after the check, the copy cannot. A changed entry is removed, not kept: it would fail every
+ * later job on the runner too, and the next run downloads it again.
+ */
+async function verifyCopy(hit, copy, expected, version) {
+    const [want, actual] = await Promise.all([expected, hit.hashed]);
     if (actual === want)
         return (0,external_node_fs_.chmodSync)(copy, 0o700);
-    (0,external_node_fs_.rmSync)(`${dir}.complete`, { force: true }); // first, so tc.find stops returning it
-    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
-    throw new ReleaseError(`The cached chainctl ${version} at ${path} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
+    (0,external_node_fs_.rmSync)(`${hit.dir}.complete`, { force: true }); // first, so tc.find stops returning it
+    (0,external_node_fs_.rmSync)(hit.dir, { recursive: true, force: true });
+    throw new ReleaseError(`The cached chainctl ${version} at ${(0,external_node_path_.join)(hit.dir, (0,external_node_path_.basename)(copy))} does not match chainctl_checksums.txt (sha256 ${want}, the file is ${actual}): ` +
         'it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again');
 }
 async function resolveVersion(c, opts) {
@@ -296,48 +302,53 @@ async function resolveVersion(c, opts) {
         throw new ReleaseError(`${url} did not name a version (expected JSON {"version": "X.Y.Z"})`);
     return version;
 }
-async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
-    const files = assetNames(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
-    const exe = files[0].endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
-    const version = await resolveVersion(c, opts);
-    const base = `${c.downloadUrl}/${version}`;
-    const tool = toolCacheName(c.downloadUrl);
-    const cached = tool_cache/* find */.I6(tool, version, arch());
-    const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,home/* jobTemp */.UG)(), 'chainctl-'));
-    const path = (0,external_node_path_.join)(staging, exe);
-    const env = cacheEnv((0,external_node_path_.join)(staging, 'cache'));
-    if (cached) {
-        try {
-            await copyCached(cached, exe, path, published(base, files, version, opts).then((p) => p.sha256), version);
-        }
-        catch (err) {
-            dropChainctl({ staging });
-            throw err;
-        }
-        return { version, path, fromCache: true, tool, staging, env };
-    }
+/** Downloads the release's chainctl for this runner to `path`, checked against its checksums. */
+async function download(base, files, version, path, opts, info) {
     // With a fallback, the checksums say which file to download; else they come alongside it.
     const listed = files.length > 1 ? await published(base, files, version, opts) : undefined;
     const file = listed?.file ?? files[0];
     if (file !== files[0])
         info(`chainctl ${version} has no ${files[0]}: using ${file}, which Windows on ARM64 runs emulated`);
     info(`Downloading chainctl ${version} from ${base}/${file}`);
+    // Either one failing ends the other: a download left running would hold the step for minutes after its error.
+    const both = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal; // the caller's too
+    const ending = (work) => work.catch((err) => (both.abort(), Promise.reject(err)));
+    const [actual, expected] = await Promise.all([
+        ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
+        ending(listed ? Promise.resolve(listed) : published(base, files, version, { ...opts, signal })),
+    ]);
+    if (actual !== expected.sha256) {
+        throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected.sha256}, the download is ${actual}; nothing was installed`);
+    }
+    (0,external_node_fs_.chmodSync)(path, 0o700);
+}
+async function fetchChainctl(c, opts = {}, info = core/* info */.pq) {
+    const files = assetNames(process.env.RUNNER_OS ?? '', process.env.RUNNER_ARCH ?? '');
+    const exe = files[0].endsWith('.exe') ? 'chainctl.exe' : 'chainctl';
+    const tool = toolCacheName(c.downloadUrl);
+    const staging = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,home/* jobTemp */.UG)(), 'chainctl-'));
+    const path = (0,external_node_path_.join)(staging, exe);
+    const env = cacheEnv((0,external_node_path_.join)(staging, 'cache'));
+    // `latest` is most often the newest version cached: its copy is made while metadata.json says which version is latest.
+    const guess = c.version === 'latest' ? newestCached(tool) : c.version;
+    let hit = copyIfCached(tool, guess, exe, path);
     try {
-        // Either one failing ends the other: a download left running would hold the step for minutes after its error.
-        const both = new AbortController();
-        const signal = opts.signal ? AbortSignal.any([both.signal, opts.signal]) : both.signal; // the caller's too
-        const ending = (work) => work.catch((err) => (both.abort(), Promise.reject(err)));
-        const [actual, expected] = await Promise.all([
-            ending(downloadTo(`${base}/${file}`, path, { ...opts, signal })),
-            ending(listed ? Promise.resolve(listed) : published(base, files, version, { ...opts, signal })),
-        ]);
-        if (actual !== expected.sha256) {
-            throw new ReleaseError(`Checksum mismatch for ${file} ${version}: chainctl_checksums.txt says sha256 ${expected.sha256}, the download is ${actual}; nothing was installed`);
+        const version = await resolveVersion(c, opts);
+        const base = `${c.downloadUrl}/${version}`;
+        if (hit && version !== guess) {
+            await hit.hashed; // not the version latest names: that copy goes, unchecked and never run
+            (0,external_node_fs_.rmSync)(path, { force: true });
+            hit = copyIfCached(tool, version, exe, path);
         }
-        (0,external_node_fs_.chmodSync)(path, 0o700);
-        return { version, path, fromCache: false, tool, staging, env };
+        if (hit)
+            await verifyCopy(hit, path, published(base, files, version, opts).then((p) => p.sha256), version);
+        else
+            await download(base, files, version, path, opts, info);
+        return { version, path, fromCache: hit !== undefined, tool, staging, env };
     }
     catch (err) {
+        await hit?.hashed; // no copy still being written in the folder removed next
         dropChainctl({ staging });
         throw err;
     }
