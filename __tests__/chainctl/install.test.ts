@@ -159,6 +159,21 @@ describe('a warm tool-cache hit', () => {
     dropChainctl(f)
   })
 
+  it('with latest naming an older version than the newest cached, runs a copy of that older one', async () => {
+    const NEWER = Buffer.from('chainctl 0.2.51, since withdrawn')
+    files = {
+      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.50"}'),
+      '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`),
+    }
+    cache(BIG)
+    const newer = cache(NEWER, '0.2.51')
+    const f = await fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)
+    expect([f.version, f.fromCache, readFileSync(f.path).equals(BIG)]).toEqual(['0.2.50', true, true])
+    expect(readFileSync(join(newer, 'chainctl')).equals(NEWER)).toBe(true)
+    expect(requests).toEqual(['/chainctl/latest/metadata.json', '/chainctl/0.2.50/chainctl_checksums.txt'])
+    dropChainctl(f)
+  })
+
   it('leaves no copy behind when metadata.json fails while the newest cached version is being copied', async () => {
     files = {}
     cache(BIG)
