@@ -93,8 +93,15 @@ describe('a warm tool-cache hit', () => {
 
   beforeEach(() => Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64' }))
 
+  /** A release site whose latest is `version`, listing `bytes` as its Linux x64 chainctl (and serving it, with `served`). */
+  const site = (version: string, bytes: Buffer, served = false): Record<string, Buffer> => ({
+    '/chainctl/latest/metadata.json': Buffer.from(`{"version": "${version}"}`),
+    [`/chainctl/${version}/chainctl_checksums.txt`]: Buffer.from(`${sha(bytes)}  chainctl_linux_x86_64\n`),
+    ...(served ? { [`/chainctl/${version}/chainctl_linux_x86_64`]: bytes } : {}),
+  })
+
   it("runs as a copy of the job's own, byte for byte, checked with one request", async () => {
-    files = { '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`) }
+    files = site('0.2.50', BIG)
     const dir = cache(BIG)
     const f = await fetchChainctl(options(), {}, () => undefined)
     expect(f.fromCache).toBe(true)
@@ -107,7 +114,7 @@ describe('a warm tool-cache hit', () => {
   })
 
   it('is refused and dropped from the tool cache when a byte past the first MiB changed', async () => {
-    files = { '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`) }
+    files = site('0.2.50', BIG)
     const changed = Buffer.from(BIG)
     changed[changed.length - 1] ^= 1 // in the short last chunk
     const dir = cache(changed)
@@ -125,10 +132,7 @@ describe('a warm tool-cache hit', () => {
       .map((f) => statSync(join(process.env.RUNNER_TEMP!, f)).size)
 
   it('with latest, copies the newest cached version while metadata.json says which version is latest', async () => {
-    files = {
-      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.50"}'),
-      '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`),
-    }
+    files = site('0.2.50', BIG)
     cache(Buffer.from('an older chainctl'), '0.2.49')
     cache(BIG)
     let copiedMeanwhile = false // the whole copy made before metadata.json was answered
@@ -146,11 +150,7 @@ describe('a warm tool-cache hit', () => {
 
   it('with latest naming a version the cache does not hold, drops the copy of the newest one and downloads', async () => {
     const NEW = Buffer.from('chainctl 0.2.51')
-    files = {
-      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.51"}'),
-      '/chainctl/0.2.51/chainctl_checksums.txt': Buffer.from(`${sha(NEW)}  chainctl_linux_x86_64\n`),
-      '/chainctl/0.2.51/chainctl_linux_x86_64': NEW,
-    }
+    files = site('0.2.51', NEW, true)
     const dir = cache(BIG)
     const f = await fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)
     expect([f.version, f.fromCache, readFileSync(f.path).equals(NEW)]).toEqual(['0.2.51', false, true])
@@ -161,10 +161,7 @@ describe('a warm tool-cache hit', () => {
 
   it('with latest naming an older version than the newest cached, runs a copy of that older one', async () => {
     const NEWER = Buffer.from('chainctl 0.2.51, since withdrawn')
-    files = {
-      '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.50"}'),
-      '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIG)}  chainctl_linux_x86_64\n`),
-    }
+    files = site('0.2.50', BIG)
     cache(BIG)
     const newer = cache(NEWER, '0.2.51')
     const f = await fetchChainctl({ ...options(), version: 'latest' }, {}, () => undefined)
