@@ -3248,10 +3248,12 @@ module.exports = validRange
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   NJ: () => (/* binding */ cacheFile),
-  I6: () => (/* binding */ find)
+  hX: () => (/* binding */ evaluateVersions),
+  I6: () => (/* binding */ find),
+  iq: () => (/* binding */ findAllVersions)
 });
 
-// UNUSED EXPORTS: HTTPError, cacheDir, downloadTool, evaluateVersions, extract7z, extractTar, extractXar, extractZip, findAllVersions, findFromManifest, getManifestFromRepo, isExplicitVersion
+// UNUSED EXPORTS: HTTPError, cacheDir, downloadTool, extract7z, extractTar, extractXar, extractZip, findFromManifest, getManifestFromRepo, isExplicitVersion
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
 var lib_core = __webpack_require__(6058);

@@ -4,7 +4,8 @@
 // cache (a warm hit is verified against the release checksums: one request and a sha256 of the
 // cached file, timed on its own), (e) bundle sizes and peak memory, (f) check-images: 20 images
 // against one, (g) the default step over a WAN against its critical path, (h) the matrix
-// simulation (simulated clock, the real retry policy: see matrix.ts).
+// simulation (simulated clock, the real retry policy: see matrix.ts). BENCH_ONLY=dg (say) runs
+// only those sections; BENCH_COMPARE=<root>[:<root>...] runs (g) for other checkouts' dist/ too.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -17,6 +18,9 @@ import { matrixTable, totalDeadlineMs } from './matrix.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 const WAN_RUNS = Number(process.env.BENCH_WAN_RUNS ?? 5)
+const on = (section: string) => (process.env.BENCH_ONLY ?? 'abcdefgh').includes(section)
+// The committed bundle, then the others, in turn for every run: a noisy machine weighs on each alike.
+const ROOTS = [ROOT, ...(process.env.BENCH_COMPARE ?? '').split(':').filter(Boolean)]
 
 function stats(samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b)
@@ -60,15 +64,23 @@ async function hashCached(toolcache: string): Promise<string> {
 }
 
 const sb = await startSandbox()
-try {
-  console.log(`setup-chainctl bench: ${RUNS} runs each, ${execFileSync(NODE24, ['--version']).toString().trim()}, sandbox on loopback\n`)
+const fresh = () => newJob(sb.github.env)
+const warmRun = (toolcache: string, inputs: Record<string, string>) => {
+  const j = fresh()
+  j.env.RUNNER_TOOL_CACHE = toolcache
+  return runStep(j, 'main', inputs)
+}
+// A pull-token login installs chainctl without logging it in, so (d) is the install's own cost.
+const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50', 'container-cli': 'docker' }
 
+function startup(): void {
   const bare = Array.from({ length: RUNS }, () => timeNode(['-e', '0']))
   const cold = Array.from({ length: RUNS }, () => timeNode([join(ROOT, 'dist/main/index.js')]))
   console.log(`${'(a) node -e 0 (the floor)'.padEnd(48)} ${stats(bare)}`)
   console.log(`${'(a) bundle cold start (load, fail on input)'.padEnd(48)} ${stats(cold)}`)
+}
 
-  const fresh = () => newJob(sb.github.env)
+async function againstScript(): Promise<void> {
   // docker only, like the script (auto would log podman in too, where it is installed).
   const action = await measure('(b) main step, OIDC login, install: false', () =>
     runStep(fresh(), 'main', { identity: IDENTITY, install: 'false', 'container-cli': 'docker' }),
@@ -79,19 +91,22 @@ try {
     return laterStep(j, join(ROOT, 'test/bench/login.sh'), [])
   })
   console.log(`${'b/c'.padEnd(48)} ${(median(action) / median(script)).toFixed(2)} (goal: at most 1.5)`)
+}
 
-  // A pull-token login installs chainctl without logging it in, so (d) is the install's own cost.
-  const pull = { username: PULL_IDENTITY, password: sb.pullToken, version: '0.2.50', 'container-cli': 'docker' }
+async function installs(): Promise<void> {
   await measure('(d) pull-token login, no install', () => runStep(fresh(), 'main', { ...pull, install: 'false' }))
   await measure('(d) pull-token login + install, cold tool cache', () => runStep(fresh(), 'main', pull))
-  const warmRun = (toolcache: string, inputs: Record<string, string>) => {
-    const j = fresh()
-    j.env.RUNNER_TOOL_CACHE = toolcache
-    return runStep(j, 'main', inputs)
-  }
   const warm = fresh().env.RUNNER_TOOL_CACHE
   await measure('(d) pull-token login + install, warm tool cache', () => warmRun(warm, pull))
+  sb.downloads.size = 64 * 1024 * 1024
+  await measure('(d) install of a 64 MiB chainctl, cold tool cache', () => runStep(fresh(), 'main', { ...pull, version: '0.2.51' }))
+  const warmBig = fresh().env.RUNNER_TOOL_CACHE
+  await measure('(d) install of a 64 MiB chainctl, warm tool cache', () => warmRun(warmBig, { ...pull, version: '0.2.51' }))
+  console.log(`${'(d) of which verifying the hit'.padEnd(48)} ${await hashCached(warmBig)}, plus one checksums request`)
+  sb.downloads.size = 0
+}
 
+async function images(): Promise<void> {
   // (f) 20 images in 20 repositories (one token request for all 20 scopes) against one. The check
   // phase is read from the job summary's timings, so Node's start and the login are not in it. On
   // loopback it is CPU-bound (20 HEADs at once are 20 TLS connections); with each registry request
@@ -118,7 +133,9 @@ try {
     )
   }
   sb.registry.latencyMs = 0
+}
 
+async function footprint(): Promise<void> {
   const sizes = ['main', 'post'].map((step) => {
     const dir = join(ROOT, 'dist', step)
     const js = readdirSync(dir).filter((f) => f.endsWith('.js'))
@@ -144,10 +161,6 @@ try {
     return Number(kb) / 1024
   }
   sb.downloads.size = 64 * 1024 * 1024
-  await measure('(d) install of a 64 MiB chainctl, cold tool cache', () => runStep(fresh(), 'main', { ...pull, version: '0.2.51' }))
-  const warmBig = fresh().env.RUNNER_TOOL_CACHE
-  await measure('(d) install of a 64 MiB chainctl, warm tool cache', () => warmRun(warmBig, { ...pull, version: '0.2.51' }))
-  console.log(`${'(d) of which verifying the hit'.padEnd(48)} ${await hashCached(warmBig)}, plus one checksums request`)
   const bigPeak = await peak({ username: PULL_IDENTITY, password: sb.pullToken, install: 'true', version: '0.2.51', logout: 'true' })
   sb.downloads.size = 0
   const loginPeak = await peak({ identity: IDENTITY, install: 'false', logout: 'true' })
@@ -155,9 +168,31 @@ try {
   console.log(
     `${'(e) peak RSS of the main step'.padEnd(48)} OIDC login ${loginPeak.toFixed(0)} MB, pull-token login + install ${installPeak.toFixed(0)} MB, + a 64 MiB chainctl ${bigPeak.toFixed(0)} MB`,
   )
+}
 
-  // (g) WAN: every request to a stand-in costs 100 ms, chainctl is 64 MiB. The default step
-  // (identity only: registry login, chainctl installed and logged in) against its critical path.
+interface WanRun {
+  ms: number
+  path: CriticalPath
+  /** How long chainctl's logins waited for the install once the identity was accepted (the job summary's phases). */
+  waited: number
+}
+
+/** One (g) run of the default step. */
+async function wanRun(root: string, toolcache?: string): Promise<WanRun> {
+  const j = fresh()
+  if (toolcache) j.env.RUNNER_TOOL_CACHE = toolcache
+  const from = sb.wire.served.length
+  const r = await runStep(j, 'main', { identity: IDENTITY }, undefined, root)
+  if (r.code !== 0) throw new Error(`WAN run of ${root} failed: ${r.lines.slice(-3).join(' | ')}`)
+  const summary = readFileSync(j.files.summary, 'utf8')
+  rmSync(j.dir, { recursive: true, force: true }) // 64 MiB per cold tool cache
+  const end = (phase: string) => Number(new RegExp(`(?:<code>|\n)${phase} +\\d+-(\\d+) ms`).exec(summary)?.[1])
+  return { ms: r.ms, path: criticalPath(sb.wire.served.slice(from)), waited: Math.max(0, end('chainctl download') - end('token')) }
+}
+
+// (g) WAN: every request to a stand-in costs 100 ms, chainctl is 64 MiB. The default step
+// (identity only: registry login, chainctl installed and logged in) against its critical path.
+async function wan(): Promise<void> {
   sb.wire.delayMs = 100
   sb.downloads.size = 64 * 1024 * 1024
   console.log(
@@ -165,32 +200,43 @@ try {
   )
   for (const cache of ['cold', 'warm'] as const) {
     const cacheJob = fresh() // a warm cache is filled by the first, uncounted, run
-    const walls: number[] = []
-    const paths: CriticalPath[] = []
+    const runs = ROOTS.map(() => [] as WanRun[])
     for (let i = 0; i <= WAN_RUNS; i++) {
-      const j = fresh()
-      if (cache === 'warm') j.env.RUNNER_TOOL_CACHE = cacheJob.env.RUNNER_TOOL_CACHE
-      const from = sb.wire.served.length
-      const r = await runStep(j, 'main', { identity: IDENTITY })
-      if (r.code !== 0) throw new Error(`WAN ${cache} run failed: ${r.lines.slice(-3).join(' | ')}`)
-      rmSync(j.dir, { recursive: true, force: true }) // 64 MiB per cold tool cache
-      if (i === 0) continue // warms the page cache (and, for warm, the tool cache)
-      walls.push(r.ms)
-      paths.push(criticalPath(sb.wire.served.slice(from)))
+      for (const [k, root] of ROOTS.entries()) {
+        const run = await wanRun(root, cache === 'warm' ? cacheJob.env.RUNNER_TOOL_CACHE : undefined)
+        if (i > 0) runs[k].push(run) // the first warms the page cache (and, for warm, the tool cache)
+      }
     }
     rmSync(cacheJob.dir, { recursive: true, force: true })
-    const part = (k: keyof CriticalPath) => median(paths.map((p) => p[k])).toFixed(0)
-    const path = median(paths.map((p) => p.total))
-    console.log(`${`(g) default step, ${cache} tool cache`.padEnd(48)} ${stats(walls)}`)
-    console.log(
-      `${'    critical path'.padEnd(48)} median ${path.toFixed(0)} ms (identity ${part('identity')}, registry login ${part('registry')}, ` +
-        `install ${part('install')}, chainctl logins ${part('chainctl')})`,
-    )
-    console.log(`${'    wall / critical path'.padEnd(48)} ${(median(walls) / path).toFixed(2)} (goal: at most 1.3)`)
+    for (const [k, root] of ROOTS.entries()) {
+      const part = (key: keyof CriticalPath) => median(runs[k].map((r) => r.path[key])).toFixed(0)
+      const walls = runs[k].map((r) => r.ms)
+      const path = median(runs[k].map((r) => r.path.total))
+      console.log(`${`(g) default step, ${cache} tool cache`.padEnd(48)} ${stats(walls)}${ROOTS.length > 1 ? ` ${root}` : ''}`)
+      console.log(
+        `${'    critical path'.padEnd(48)} median ${path.toFixed(0)} ms (identity ${part('identity')}, registry login ${part('registry')}, ` +
+          `install ${part('install')}, chainctl logins ${part('chainctl')})`,
+      )
+      console.log(`${'    wall / critical path'.padEnd(48)} ${(median(walls) / path).toFixed(2)} (goal: at most 1.3)`)
+      console.log(`${'    logins waiting on the install'.padEnd(48)} ${stats(runs[k].map((r) => r.waited))}, after the identity`)
+    }
   }
   sb.wire.delayMs = 0
-  console.log(`\n(h) matrix simulation: simulated clock, the action's retry policy; total deadline ${totalDeadlineMs() / 1000} s`)
-  console.log(matrixTable())
+  sb.downloads.size = 0
+}
+
+try {
+  console.log(`setup-chainctl bench: ${RUNS} runs each, ${execFileSync(NODE24, ['--version']).toString().trim()}, sandbox on loopback\n`)
+  if (on('a')) startup()
+  if (on('b') || on('c')) await againstScript()
+  if (on('d')) await installs()
+  if (on('f')) await images()
+  if (on('e')) await footprint()
+  if (on('g')) await wan()
+  if (on('h')) {
+    console.log(`\n(h) matrix simulation: simulated clock, the action's retry policy; total deadline ${totalDeadlineMs() / 1000} s`)
+    console.log(matrixTable())
+  }
 } finally {
   await sb.stop()
 }

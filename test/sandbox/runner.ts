@@ -124,8 +124,17 @@ function stepEnv(job: Job): Record<string, string> {
   return env
 }
 
-/** Runs the main or post step of the committed bundle, as the runner would; `cancelAfterMs`: cancel the job then. */
-export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, string> = {}, cancelAfterMs?: number): Promise<StepResult> {
+/**
+ * Runs the main or post step of the committed bundle (or of the `dist/` in `root`), as the runner
+ * would; `cancelAfterMs`: cancel the job then.
+ */
+export function runStep(
+  job: Job,
+  step: 'main' | 'post',
+  inputs: Record<string, string> = {},
+  cancelAfterMs?: number,
+  root = ROOT,
+): Promise<StepResult> {
   const entry = step === 'main' ? action.runs.main : action.runs.post
   if (!entry) throw new Error(`action.yml has no runs.${step}`)
   const env = stepEnv(job)
@@ -135,7 +144,7 @@ export function runStep(job: Job, step: 'main' | 'post', inputs: Record<string, 
   if (step === 'post') {
     for (const [name, value] of Object.entries(fileCommands(job.files.state))) env[`STATE_${name}`] = value
   }
-  return run(NODE24, [join(ROOT, entry)], env, env.GITHUB_WORKSPACE, cancelAfterMs)
+  return run(NODE24, [join(root, entry)], env, env.GITHUB_WORKSPACE, cancelAfterMs)
 }
 
 /** A later step of the same job: GITHUB_ENV and GITHUB_PATH applied. */
