@@ -48,7 +48,10 @@ describe('a pull request from a fork', () => {
     writeFileSync(path, 'not json')
     expect(runContext(env)).toEqual({ fork: undefined })
     // A payload larger than GitHub sends is not read at all: the fork's event, padded past 25 MiB.
-    writeFileSync(path, JSON.stringify(prFrom('forker/app')) + ' '.repeat(25 * 1024 * 1024))
+    const event = JSON.stringify(prFrom('forker/app'))
+    writeFileSync(path, event + ' '.repeat(25 * 1024 * 1024))
     expect(runContext(env)).toEqual({ fork: undefined })
+    writeFileSync(path, event.padEnd(25 * 1024 * 1024)) // at the cap: read
+    expect(runContext(env)).toEqual({ fork: 'forker/app' })
   })
 })

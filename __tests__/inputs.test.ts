@@ -148,6 +148,15 @@ describe('parseInputs', () => {
     expect(parseInputs(from({ identity: ID, 'download-url': 'http://[::1]:8080/c//' })).chainctl.downloadUrl).toBe('http://[::1]:8080/c')
   })
 
+  it('takes host names of one-, two- and 63-character labels, a one-digit port and a one-character audience', () => {
+    const registry = (value: string) => parseInputs(from({ identity: ID, registry: value })).registry
+    expect(registry('ghcr.io')).toBe('ghcr.io')
+    expect(registry('x.io:5')).toBe('x.io:5')
+    expect(registry(`${'a'.repeat(63)}.dev`)).toBe(`${'a'.repeat(63)}.dev`)
+    expect(registry(`a-${'b'.repeat(59)}-c.dev`)).toBe(`a-${'b'.repeat(59)}-c.dev`)
+    expect(parseInputs(from({ identity: ID, audience: 'a' })).auth).toMatchObject({ audience: 'a' })
+  })
+
   it('shows a refused value of up to 80 characters whole, and a longer one cut', () => {
     const shown = (registry: string) => (() => parseInputs(from({ identity: ID, registry }))) as () => never
     expect(shown(`${'a'.repeat(79)}/`)).toThrow(`; got "${'a'.repeat(79)}/"`)
