@@ -68,6 +68,21 @@ describe('parseChallenge', () => {
     })
   })
 
+  it('takes any run of spaces or tabs around =, and an empty bare value', () => {
+    expect(parseChallenge('Bearer realm  =\t "https://r/token",service=,scope= \t\tx').params).toEqual({
+      realm: 'https://r/token',
+      service: '',
+      scope: 'x',
+    })
+  })
+
+  it('finds the Bearer challenge after a stray parameter that opens the header', () => {
+    expect(parseChallenge('realm="https://evil/token", Bearer realm="https://r/t"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://r/t' },
+    })
+  })
+
   it('passes over a token68 to the next challenge', () => {
     expect(parseChallenges('Negotiate abc==, Bearer realm="https://r/token"').map((c) => c.scheme)).toEqual(['negotiate', 'bearer'])
   })
