@@ -22,6 +22,8 @@ export const reg = {
   log: [] as string[],
   accepts: [] as string[],
   printed: [] as string[],
+  /** Connections the registry holds open. */
+  open: 0,
   registry: '',
   origin: '',
 }
@@ -34,7 +36,7 @@ export function useRegistry(): void {
       reg.log.push(`${req.method} ${url.pathname}${url.search} ${req.headers.authorization ?? '-'}`)
       reg.accepts.push(`${req.method} ${req.headers.accept}`)
       reg.route(req, res, url)
-    })
+    }).on('connection', (socket) => (reg.open++, socket.on('close', () => reg.open--)))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     reg.registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
     reg.origin = `http://${reg.registry}`

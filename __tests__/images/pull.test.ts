@@ -12,6 +12,14 @@ it('passes an image pinned by the digest the registry serves, asking for it by d
   expect(reg.log.at(-1)).toBe(`HEAD /v2/a/x/manifests/${DIGEST} Bearer pull-token-for-the-job`)
 })
 
+it('leaves no connection open to the registry once the check is done', async () => {
+  // With the manifest's length, as distribution answers a HEAD: the connection could serve again.
+  reg.route = tokenRegistry(serves({ 'Docker-Content-Digest': DIGEST, 'Content-Length': String(MANIFEST.length) }))
+  await run('a/x\nb/y')
+  for (let waited = 0; reg.open > 0 && waited < 1000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+  expect(reg.open).toBe(0) // not left to the server's keep-alive timeout (5 s)
+})
+
 it('asks for every manifest type a pull takes, and logs each digest', async () => {
   reg.route = tokenRegistry(serves())
   await run('a/x')
