@@ -99,3 +99,25 @@ it("takes 'isolated' as the word, even where a file of that name exists", () => 
     process.chdir(cwd)
   }
 })
+
+describe('with nothing on PATH', () => {
+  const path = process.env.PATH
+  beforeEach(() => (process.env.PATH = scratch()))
+  afterEach(() => (process.env.PATH = path))
+
+  it('names a container CLI that is not installed before any request, unless none is needed', () => {
+    given({ identity: ID, 'container-cli': 'docker' })
+    expect(refusal()).toBe('docker is not on PATH: install it or set container-cli (auto, none, docker, podman)')
+    given({ 'container-cli': 'auto' }) // auto logs in whichever is there
+    expect(readInputs().containerCli.auto).toBe(true)
+    given({ 'container-cli': 'podman', 'credential-helper': 'true' }) // the helper logs no CLI in
+    expect(readInputs().credentialHelper).toBe(true)
+  })
+
+  it('names Maven missing for java libraries before any request, and needs it for java only', () => {
+    given({ identity: ID, libraries: 'python' })
+    expect(readInputs().libraries.ecosystems).toEqual(['python'])
+    given({ libraries: 'python java' })
+    expect(() => readInputs()).toThrow("Input 'libraries' lists java, but mvn is not on PATH: install Maven before this step")
+  })
+})

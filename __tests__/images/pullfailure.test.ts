@@ -68,6 +68,21 @@ describe('parseChallenge', () => {
     })
   })
 
+  it('takes any run of spaces or tabs around =, and an empty bare value', () => {
+    expect(parseChallenge('Bearer realm  =\t "https://r/token",service=,scope= \t\tx').params).toEqual({
+      realm: 'https://r/token',
+      service: '',
+      scope: 'x',
+    })
+  })
+
+  it('finds the Bearer challenge after a stray parameter that opens the header', () => {
+    expect(parseChallenge('realm="https://evil/token", Bearer realm="https://r/t"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://r/t' },
+    })
+  })
+
   it('passes over a token68 to the next challenge', () => {
     expect(parseChallenges('Negotiate abc==, Bearer realm="https://r/token"').map((c) => c.scheme)).toEqual(['negotiate', 'bearer'])
   })
@@ -100,6 +115,14 @@ describe('token endpoint failures', () => {
       detail: 'the token endpoint answered HTTP 503 after retries',
     })
     expect(tokenFailure(400, '<html>', python, oidc)).toEqual({ kind: 'unexpected answer', detail: 'the token endpoint answered HTTP 400' })
+  })
+
+  it('names the error code alone when the body gives no message, and the status alone without a code', () => {
+    expect(tokenFailure(401, '{"errors":[{"code":"UNAUTHORIZED"}]}', python, oidc).detail).toMatch(/ \(HTTP 401 UNAUTHORIZED\): check /)
+    expect(tokenFailure(401, '{"errors":[{"code":"UNAUTHORIZED","message":7}]}', python, oidc).detail).toMatch(
+      / \(HTTP 401 UNAUTHORIZED\): /,
+    )
+    expect(tokenFailure(401, '{"errors":[{"message":"no code"}]}', python, oidc).detail).toMatch(/ \(HTTP 401\): check /)
   })
 
   it('keeps a hostile body to one bounded line', () => {
@@ -153,9 +176,10 @@ describe('manifest failures', () => {
     expect(manifestFailure(404, '', true, byDigest, oidc).detail).toBe(
       `acme.com/python has no manifest sha256:${'0'.repeat(64)} (MANIFEST_UNKNOWN): check the digest; crane ls cgr.dev/acme.com/python lists its tags`,
     )
-    expect(manifestFailure(404, '', undefined, python, oidc).detail).toBe(
-      'no such repository or tag on cgr.dev (HTTP 404): check the name, and that it has been added to organization acme.com',
-    )
+    expect(manifestFailure(404, '', undefined, python, oidc)).toEqual({
+      kind: 'not found',
+      detail: 'no such repository or tag on cgr.dev (HTTP 404): check the name, and that it has been added to organization acme.com',
+    })
   })
 
   it('without an organization in the name, says what to check in general', () => {
@@ -183,9 +207,10 @@ describe('manifest failures', () => {
 
 it('GET /v2/ that is no challenge: unreachable on 5xx, else unexpected', () => {
   expect(challengeFailure(503, '', oidc)).toEqual({ kind: 'registry unreachable', detail: 'cgr.dev answered HTTP 503 after retries' })
-  expect(challengeFailure(404, '', oidc).detail).toBe(
-    'cgr.dev/v2/ answered HTTP 404 with no challenge: not a registry this check can speak to',
-  )
+  expect(challengeFailure(404, '', oidc)).toEqual({
+    kind: 'unexpected answer',
+    detail: 'cgr.dev/v2/ answered HTTP 404 with no challenge: not a registry this check can speak to',
+  })
   expect(challengeFailure(401, 'negotiate', oidc).detail).toMatch(/with a negotiate challenge/)
 })
 

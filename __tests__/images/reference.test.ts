@@ -97,6 +97,15 @@ describe('parseReference', () => {
     expect(parse('python')).toMatchObject({ repository: 'python', tag: 'latest' })
   })
 
+  it('refuses 64 hex digits alone, an image ID as docker reads it, and takes them anywhere else', () => {
+    const id = 'ab'.repeat(32)
+    expect(error(id)).toBe('64 hex digits alone are an image ID, not a repository name')
+    expect(parse(`${id}:1`)).toMatchObject({ repository: id, tag: '1' })
+    expect(parse(`o/${id}`)).toMatchObject({ repository: `o/${id}` })
+    expect(parse(`${id}a`).repository).toHaveLength(65)
+    expect(parse(id.slice(1)).repository).toHaveLength(63)
+  })
+
   it('takes names up to 255 characters with the registry, and a repository named localhost', () => {
     // cgr.dev (7) + / (1) + 247 = 255.
     expect(parse(`o/${'i'.repeat(245)}`).repository).toHaveLength(247)

@@ -25,7 +25,11 @@ beforeAll(async () => {
   registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 afterAll(() => new Promise((r) => server.close(r)))
-beforeEach(() => ((log.length = 0), jest.spyOn(process.stdout, 'write').mockImplementation(() => true)))
+const printed: string[] = []
+beforeEach(() => {
+  log.length = printed.length = 0
+  jest.spyOn(process.stdout, 'write').mockImplementation((line) => (printed.push(String(line)), true)) // core.info's lines
+})
 afterEach(() => jest.restoreAllMocks())
 
 const check = (list: string) =>
@@ -42,6 +46,12 @@ it('checks acme/a, acme/a:latest and <registry>/acme/a once, reporting each', as
   const digests = await check(`acme/a\nacme/a:latest,${registry}/acme/a`)
   expect(digests).toEqual({ 'acme/a': SHA256, 'acme/a:latest': SHA256, [`${registry}/acme/a`]: SHA256 })
   expect(log.filter((l) => l.startsWith('HEAD'))).toEqual(['HEAD /v2/acme/a/manifests/latest'])
+  expect(printed).toEqual([
+    `Checking that 3 image(s) (1 distinct) can be pulled from ${registry}\n`,
+    `  acme/a: ${SHA256}\n`,
+    `  acme/a:latest: ${SHA256}\n`,
+    `  ${registry}/acme/a: ${SHA256}\n`,
+  ])
 })
 
 it('checks a sha512 reference against the sha512 of the manifest', async () => {
