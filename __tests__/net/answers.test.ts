@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { send, type RequestOptions } from '../../src/net/http.js'
+import { jsonObject, send, type RequestOptions } from '../../src/net/http.js'
 import { DEFAULT_POLICY } from '../../src/net/retry.js'
 import { ensurePki } from '../../test/sandbox/pki.js'
 
@@ -21,10 +21,10 @@ afterEach(() => {
   names.forEach((n) => (savedEnv[n] === undefined ? delete process.env[n] : (process.env[n] = savedEnv[n])))
 })
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server, host = '127.0.0.1'): Promise<number> {
   const sockets = new Set<Socket>()
   server.on('connection', (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete(s))))
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  await new Promise<void>((r) => server.listen(0, host, r))
   closing.push(() => (sockets.forEach((s) => s.destroy()), server.close()))
   return (server.address() as AddressInfo).port
 }
@@ -47,11 +47,11 @@ beforeAll(() => (pki = ensurePki((dir = mkdtempSync(join(tmpdir(), 'pki-'))))))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** An https server with a self-signed certificate: a TLS handshake with it fails, naming the certificate. */
-async function selfSigned(): Promise<{ port: number; handshakes: () => number }> {
+async function selfSigned(host?: string): Promise<{ port: number; handshakes: () => number }> {
   const server = createHttpsServer({ key: readFileSync(pki.tokenKey), cert: readFileSync(pki.tokenCert) }, (_req, res) => res.end())
   let handshakes = 0
   server.on('connection', () => handshakes++)
-  return { port: await listen(server), handshakes: () => handshakes }
+  return { port: await listen(server, host), handshakes: () => handshakes }
 }
 
 const get = (url: string, opts: Partial<RequestOptions> = {}) => send({ method: 'GET', url }, { service: 'registry', policy, ...opts })
@@ -117,10 +117,10 @@ describe('proxies', () => {
 
   it('goes around the proxy over TLS to an https host NO_PROXY names by its range', async () => {
     const proxy = await refusingProxy()
-    const server = await selfSigned()
+    const server = await selfSigned('127.0.0.2')
     Object.assign(process.env, { https_proxy: proxy.url, no_proxy: '127.0.0.0/8' })
-    // http-client sends 127.0.0.1 through the proxy by this name: only the range sends it direct.
-    await expect(get(`https://[::ffff:127.0.0.1]:${server.port}/v2/`)).rejects.toThrow(/DEPTH_ZERO_SELF_SIGNED_CERT.*; not retried$/)
+    // http-client sends this IPv6 form of 127.0.0.2 through the proxy: only the range sends it direct.
+    await expect(get(`https://[::ffff:127.0.0.2]:${server.port}/v2/`)).rejects.toThrow(/DEPTH_ZERO_SELF_SIGNED_CERT.*; not retried$/)
     expect([proxy.connects, server.handshakes()]).toEqual([[], 1])
   })
 })
@@ -130,9 +130,73 @@ it('takes a keep-alive http agent for the plain http hops only: a redirect to ht
   const mirror = await serve((_req, res) => res.writeHead(302, { Location: `https://127.0.0.1:${server.port}/blob` }).end())
   const agent = new HttpAgent({ keepAlive: true })
   try {
-    await expect(get(mirror, { agent })).rejects.toThrow(/DEPTH_ZERO_SELF_SIGNED_CERT.*; not retried$/)
+    // The message is Node's own, after the code.
+    await expect(get(mirror, { agent })).rejects.toThrow(
+      /^registry request failed \(DEPTH_ZERO_SELF_SIGNED_CERT\): self-signed certificate\b.*; not retried$/,
+    )
   } finally {
     agent.destroy()
   }
   expect(server.handshakes()).toBe(1)
+})
+
+describe('a status to retry whose page is cut short', () => {
+  /** Headers, part of a chunked page, then `end` of the connection: a reset, or a chunk no parser reads. */
+  const cut = (status: number, end: (socket: Socket) => void) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'Retry-After': '0', 'Content-Type': 'text/html' })
+    res.write('<html>busy')
+    setTimeout(() => end(res.socket!), 20)
+  }
+
+  it.each([
+    ['a reset', (s: Socket) => s.destroy()],
+    ['a garbled chunk', (s: Socket) => s.end('zz\r\n')],
+  ])('is still a 429 after %s: Retry-After and the rate-limit schedule hold', async (_name, end) => {
+    const sts = await serve(cut(429, end))
+    const retries: string[] = []
+    const rateLimit = { attempts: 2, baseMs: 1, capMs: 1, deadlineMs: 3000 }
+    const res = await send(
+      { method: 'GET', url: sts },
+      { service: 'STS', policy: { ...policy, attempts: 5, rateLimit }, onRetry: (m) => retries.push(m) },
+    )
+    expect(res.status).toBe(429)
+    expect(res.data.toString()).toBe('<html>busy')
+    expect(retries).toEqual([expect.stringMatching(/^STS answered HTTP 429; retry 1\/1 in /)])
+  })
+
+  it('is still a 503 to retry after a garbled chunk, not a parse failure', async () => {
+    let requests = 0
+    const mirror = await serve((req, res) => (requests++, cut(503, (s) => s.end('zz\r\n'))(req, res)))
+    const res = await get(mirror)
+    expect([res.status, requests]).toEqual([503, 2])
+  })
+})
+
+it('retries a 503 whose Content-Length is over the cap as a 503, keeping what fits', async () => {
+  let requests = 0
+  const mirror = await serve((_req, res) => {
+    requests++
+    res.writeHead(503, { 'Content-Length': String(64 * 1024 * 1024) }).write('down for maintenance')
+    setTimeout(() => res.destroy(), 20)
+  })
+  const res = await get(mirror)
+  expect([res.status, res.data.toString(), requests]).toEqual([503, 'down for maintenance', 2])
+})
+
+it('takes a body of exactly the cap, by its Content-Length and as it comes', async () => {
+  const body = Buffer.alloc(1024 * 1024, 'j')
+  const server = await serve((_req, res) => res.end(body))
+  expect((await get(server)).data.equals(body)).toBe(true)
+})
+
+it.each([
+  ['{"token":"t"}', { token: 't' }],
+  ['{}', {}],
+  ['[{"token":"t"}]', undefined],
+  ['null', undefined],
+  ['"t"', undefined],
+  ['7', undefined],
+  ['<html>', undefined],
+])('reads %s as a JSON object: %j', (body, expected) => {
+  expect(jsonObject(body)).toEqual(expected)
 })

@@ -31,6 +31,9 @@ it.each([
   ['https://[2001:db8::1]/', '[2001:db8::1]:443', true],
   ['https://[2001:db8::1]/', '[2001:db8::1]:8443', false],
   ['https://[2001:db8::2]/', '2001:db8::1', false],
+  // An address is matched as one, whatever its spelling: not read as host:port, nor compared as text.
+  ['https://[2001:db8::1]/', '2001:db8:0:0:0:0:0:1', true],
+  ['https://[2001:db8::1]/', '2001:0db8::1', true],
   // An address range names addresses, never a host name; one that is no range is skipped.
   ['https://cgr.dev/', '192.0.2.0/24', false],
   ['https://192.0.2.7/', 'cgr.dev/24', false],

@@ -28,7 +28,7 @@ it('from plain http, follows only to https, the same server or another loopback 
   expect((redirected(from, 302, '/other') as Hop).url.href).toBe('http://127.0.0.1:8080/other')
   expect((redirected(from, 302, 'http://localhost:9/x') as Hop).url.href).toBe('http://localhost:9/x')
   expect((redirected(from, 302, 'https://example.com/x') as Hop).url.href).toBe('https://example.com/x')
-  expect((redirected(from, 302, 'http://127.0.0.10:9/x') as Hop).url.href).toBe('http://127.0.0.10:9/x')
+  expect((redirected(from, 302, 'http://127.10.10.10:9/x') as Hop).url.href).toBe('http://127.10.10.10:9/x')
   expect((redirected(from, 302, 'http://[::1]:9/x') as Hop).url.href).toBe('http://[::1]:9/x')
   expect(redirected(from, 302, 'http://example.com/x')).toBe('from http to plain http on example.com')
   // Loopback by its whole name only.

@@ -73,6 +73,7 @@ describe('retry policy', () => {
     const now = Date.parse('2026-11-27T12:00:00Z')
     expect(parseRetryAfter('3', now)).toBe(3000)
     expect(parseRetryAfter(' 0 ', now)).toBe(0)
+    expect(parseRetryAfter(' 3 ', now)).toBe(3000)
     expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:07 GMT', now)).toBe(7000)
     expect(parseRetryAfter('Fri, 27 Nov 2026 11:00:00 GMT', now)).toBe(0)
     expect(parseRetryAfter('soon', now)).toBeUndefined()

@@ -179,8 +179,9 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     try {
       for await (const chunk of body) chunks.push(chunk)
     } catch (err) {
-      // The status is the answer: a page over the cap, or one still coming at the deadline, does not turn a 429 into a timeout.
-      if (!truncate || opts.signal?.aborted || !(err instanceof BodyTooLargeError || deadline.aborted)) throw err
+      // The status is the answer: a page over the cap, still coming at the deadline, cut off or garbled
+      // does not turn a 429 into a timeout or a network error (its Retry-After and schedule would be lost).
+      if (!truncate || opts.signal?.aborted) throw err
     }
     return { status, headers: res.message.headers, data: Buffer.concat(chunks) }
   } catch (err) {
