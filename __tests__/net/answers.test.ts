@@ -1,6 +1,7 @@
 // What the caller gets back from servers on loopback: only a 200 is streamed to a sink, a HEAD is
 // never refused for the size of what a GET would bring, and the request goes where the proxy
 // settings say, over the scheme its URL names.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent as HttpAgent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -9,7 +10,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jsonObject, send, type RequestOptions } from '../../src/net/http.js'
 import { DEFAULT_POLICY } from '../../src/net/retry.js'
-import { ensurePki } from '../../test/sandbox/pki.js'
 
 const policy = { ...DEFAULT_POLICY, attempts: 2, baseMs: 10, capMs: 20, timeoutMs: 2000, deadlineMs: 5000 }
 const names = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'] as const
@@ -41,14 +41,20 @@ async function refusingProxy(): Promise<{ url: string; connects: string[] }> {
   return { url: `http://127.0.0.1:${await listen(proxy)}`, connects }
 }
 
-let pki: ReturnType<typeof ensurePki>
+// A self-signed certificate (an EC key: made at once).
 let dir: string
-beforeAll(() => (pki = ensurePki((dir = mkdtempSync(join(tmpdir(), 'pki-'))))))
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'self-signed-'))
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=registry']
+  execFileSync('openssl', [...args, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+})
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** An https server with a self-signed certificate: a TLS handshake with it fails, naming the certificate. */
 async function selfSigned(host?: string): Promise<{ port: number; handshakes: () => number }> {
-  const server = createHttpsServer({ key: readFileSync(pki.tokenKey), cert: readFileSync(pki.tokenCert) }, (_req, res) => res.end())
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) =>
+    res.end(),
+  )
   let handshakes = 0
   server.on('connection', () => handshakes++)
   return { port: await listen(server, host), handshakes: () => handshakes }
