@@ -22,6 +22,7 @@ it.each([
   ['https://cgr.dev/', 'cgr.dev:8443', false],
   ['https://cgr.dev:8443/', 'cgr.dev:8443', true],
   ['https://example.com/', 'cgr.dev,,example.org', false],
+  ['https://cgr.dev./', 'example.org,,', false],
   ['https://example.com/', '', false],
   // A port goes with the URL's scheme: 80 for http, 443 for https.
   ['http://cgr.dev/', 'cgr.dev:80', true],
