@@ -1,4 +1,12 @@
-import { backoffMs, DEFAULT_POLICY, isRetryableError, isRetryableStatus, nextDelayMs, parseRetryAfter } from '../../src/net/retry.js'
+import {
+  backoffMs,
+  DEFAULT_POLICY,
+  isRetryableError,
+  isRetryableStatus,
+  nextDelayMs,
+  parseRetryAfter,
+  scheduleFor,
+} from '../../src/net/retry.js'
 
 const policy = { ...DEFAULT_POLICY, attempts: 5, baseMs: 500, capMs: 4000 }
 
@@ -16,6 +24,44 @@ describe('retry policy', () => {
     expect(never.some(isRetryableError)).toBe(false)
   })
 
+  // Every code Node (OpenSSL) gives a certificate it will not trust, and every request it will not send.
+  it.each([
+    'CERT_CHAIN_TOO_LONG',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_SIGNATURE_FAILURE',
+    'CERT_UNTRUSTED',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'HOSTNAME_MISMATCH',
+    'INVALID_CA',
+    'INVALID_PURPOSE',
+    'PATH_LENGTH_EXCEEDED',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+    'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'ERR_INVALID_CHAR',
+    'ERR_INVALID_URL',
+    'ERR_INVALID_HTTP_TOKEN',
+    'ERR_HTTP_INVALID_HEADER_VALUE',
+    'ERR_UNESCAPED_CHARACTERS',
+  ])('does not retry %s', (code) => {
+    expect(isRetryableError(code)).toBe(false)
+  })
+
+  it('after a 429 retries by the rate-limit schedule where the policy has one, else by its own', () => {
+    const rateLimit = { attempts: 10, baseMs: 45_000, capMs: 120_000, deadlineMs: 300_000 }
+    const own = { attempts: 5, baseMs: 500, capMs: 8_000, timeoutMs: 10_000, deadlineMs: 30_000 }
+    expect(scheduleFor({ ...own, rateLimit }, true)).toEqual({ ...own, ...rateLimit, rateLimit })
+    expect(scheduleFor({ ...own, rateLimit }, false)).toEqual({ ...own, rateLimit })
+    expect(scheduleFor(own, true)).toEqual(own)
+  })
+
   it('grows the backoff ceiling exponentially up to the cap (full jitter)', () => {
     const top = () => 0.999999
     expect([0, 1, 2, 3, 4, 10].map((r) => backoffMs(r, policy, top))).toEqual([499, 999, 1999, 3999, 3999, 3999])
@@ -27,6 +73,7 @@ describe('retry policy', () => {
     const now = Date.parse('2026-11-27T12:00:00Z')
     expect(parseRetryAfter('3', now)).toBe(3000)
     expect(parseRetryAfter(' 0 ', now)).toBe(0)
+    expect(parseRetryAfter(' 3 ', now)).toBe(3000)
     expect(parseRetryAfter('Fri, 27 Nov 2026 12:00:07 GMT', now)).toBe(7000)
     expect(parseRetryAfter('Fri, 27 Nov 2026 11:00:00 GMT', now)).toBe(0)
     expect(parseRetryAfter('soon', now)).toBeUndefined()

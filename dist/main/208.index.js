@@ -23,8 +23,8 @@ var mvn = __webpack_require__(9428);
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/token/jwt.ts
 var jwt = __webpack_require__(8684);
-// EXTERNAL MODULE: ./src/net/http.ts + 4 modules
-var http = __webpack_require__(6740);
+// EXTERNAL MODULE: ./src/net/http.ts + 5 modules
+var http = __webpack_require__(8328);
 // EXTERNAL MODULE: ./src/util/state.ts
 var state = __webpack_require__(2269);
 // EXTERNAL MODULE: ./src/util/home.ts

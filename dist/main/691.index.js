@@ -77,8 +77,8 @@ var external_node_stream_promises_ = __webpack_require__(6466);
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __webpack_require__(9997);
-// EXTERNAL MODULE: ./src/net/http.ts + 4 modules
-var http = __webpack_require__(6740);
+// EXTERNAL MODULE: ./src/net/http.ts + 5 modules
+var http = __webpack_require__(8328);
 ;// CONCATENATED MODULE: ./src/chainctl/release.ts
 // Pure facts about chainctl releases: file names per platform, the checksums file, and the
 // tool-cache name of a download source.

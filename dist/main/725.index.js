@@ -17,8 +17,8 @@ __webpack_require__.d(__webpack_exports__, {
 var core = __webpack_require__(6058);
 // EXTERNAL MODULE: ./src/util/text.ts
 var util_text = __webpack_require__(9997);
-// EXTERNAL MODULE: ./src/net/http.ts + 4 modules
-var http = __webpack_require__(6740);
+// EXTERNAL MODULE: ./src/net/http.ts + 5 modules
+var http = __webpack_require__(8328);
 // EXTERNAL MODULE: ./src/images/reference.ts
 var reference = __webpack_require__(4719);
 ;// CONCATENATED MODULE: ./src/images/pullfailure.ts

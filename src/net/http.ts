@@ -1,12 +1,10 @@
 // One HTTP request under one deadline and a body cap, retried under a RetryPolicy with an overall deadline.
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
-import type { RequestHandler } from '@actions/http-client/lib/interfaces'
-import { Agent as HttpAgent, type Agent, type RequestOptions as NodeRequestOptions } from 'node:http'
-import { Agent as HttpsAgent } from 'node:https'
+import type { Agent } from 'node:http'
 import { Readable } from 'node:stream'
 import { oneLine } from '../util/text.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { bypassesProxy, noProxyEnv } from './proxy.js'
+import { abortingOn, directWhenBypassed, reusing } from './handlers.js'
 import { MAX_REDIRECTS, REDIRECTS, redirected, type Hop, type Method } from './redirect.js'
 import {
   DEFAULT_POLICY,
@@ -66,29 +64,6 @@ export class UnreachableError extends HttpError {}
 const cancelled = (service: string) => new HttpError(`${service} request was cancelled`)
 const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`)
 
-/** An http-client handler that only adjusts each request's options. */
-const preparing = (prepareRequest: (options: NodeRequestOptions) => void): RequestHandler => ({
-  prepareRequest,
-  canHandleAuthentication: () => false,
-  handleAuthentication: () => Promise.reject(new Error('no authentication handler')),
-})
-
-/** Hands every request (and an https_proxy CONNECT) the signal that ends the attempt. */
-const abortingOn = (signal: AbortSignal) =>
-  preparing((options) => {
-    options.signal = signal
-    // With a proxy, http-client's tunnel agent sends the CONNECT with its own proxyOptions; a
-    // proxy that never answers it would otherwise hold the socket, and the process, forever.
-    const tunnel = options.agent as { proxyOptions?: NodeRequestOptions } | undefined
-    if (tunnel?.proxyOptions) tunnel.proxyOptions.signal = signal
-  })
-
-/** Puts `agent` in place of the client's own agent of the same kind: never of a proxy's tunnel, nor of the other scheme. */
-const reusing = (agent: Agent) =>
-  preparing((options) => {
-    if (options.agent && options.agent.constructor === agent.constructor) options.agent = agent
-  })
-
 /** The body's chunks, failing once more than `limit` bytes have come. */
 async function* capped(body: AsyncIterable<Buffer>, limit: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
   let total = 0
@@ -109,17 +84,6 @@ function proxyRefusal(err: unknown, service: string): Error | undefined {
   const answer = `the proxy answered CONNECT with HTTP ${status}`
   return isRetryableStatus(status) ? new Error(answer) : new HttpError(`${service} request failed: ${answer}; not retried`)
 }
-
-/**
- * Goes around a proxy that NO_PROXY names in a form http-client does not read (`*.domain`, CIDR),
- * and connects straight to an IPv6 literal (http-client passes it on in brackets, which no lookup finds).
- */
-const directWhenBypassed = (url: URL) =>
-  preparing((options) => {
-    const tunnel = options.agent as { proxyOptions?: unknown } | undefined
-    if (tunnel?.proxyOptions && bypassesProxy(url, noProxyEnv())) options.agent = new (url.protocol === 'https:' ? HttpsAgent : HttpAgent)()
-    if (!(options.agent as typeof tunnel)?.proxyOptions) options.host = options.host?.replace(/^\[(.*)\]$/, '$1')
-  })
 
 /**
  * Sends `req` and follows its redirects without reading their bodies (http-client's own
@@ -179,8 +143,9 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     try {
       for await (const chunk of body) chunks.push(chunk)
     } catch (err) {
-      // The status is the answer: a page over the cap, or one still coming at the deadline, does not turn a 429 into a timeout.
-      if (!truncate || opts.signal?.aborted || !(err instanceof BodyTooLargeError || deadline.aborted)) throw err
+      // The status is the answer: a page over the cap, still coming at the deadline, cut off or garbled
+      // does not turn a 429 into a timeout or a network error (its Retry-After and schedule would be lost).
+      if (!truncate || opts.signal?.aborted) throw err
     }
     return { status, headers: res.message.headers, data: Buffer.concat(chunks) }
   } catch (err) {
