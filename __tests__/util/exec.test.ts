@@ -94,6 +94,7 @@ describe('a cancelled job (the runner signals this process alone)', () => {
     const d = dir()
     const long = run('sh', ['-c', `touch ${join(d, 'started')}; sleep 0.3`])
     await until(() => existsSync(join(d, 'started')))
+    expect(process.listenerCount('SIGTERM')).toBe(listeners + 1) // one CLI alone is stopped on cancel too
     await run('true', [])
     expect(process.listenerCount('SIGTERM')).toBe(listeners + 1) // the first still runs
     await long
