@@ -60,6 +60,29 @@ describe('GitHub OIDC client', () => {
     )
   })
 
+  it('needs both the URL and the request token the runner gives a job with id-token: write, and masks the latter', async () => {
+    for (const missing of ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'] as const) {
+      await expect(getIdToken('a', { ...github.env, [missing]: '' })).rejects.toThrow(OidcError)
+    }
+    await idToken()
+    expect(printed()).toContain(`::add-mask::${github.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}\n`)
+  })
+
+  it.each([
+    [200, '{"value":""}'],
+    [200, '{"value":42}'],
+    [200, 'value=ey.x.y'],
+    [403, '{"value":"ey.not.yours","message":"forbidden"}'],
+  ])('takes no token from an HTTP %i answer %s', async (status, body) => {
+    const runner = createServer((_req, res) => res.writeHead(status).end(body))
+    await new Promise<void>((r) => runner.listen(0, '127.0.0.1', r))
+    const env = { ...github.env, ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(runner.address() as AddressInfo).port}/t` }
+    await expect(getIdToken('a', env, { policy: fast })).rejects.toThrow(
+      `GitHub OIDC token endpoint answered HTTP ${status} without a token (expected JSON {"value": "<JWT>"})`,
+    )
+    await new Promise((r) => runner.close(r))
+  })
+
   it('fails clearly when the runner rejects the request token', async () => {
     const env = { ...github.env, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong' }
     await expect(getIdToken('a', env, { policy: fast })).rejects.toThrow(/answered HTTP 401 without a token/)
@@ -151,8 +174,8 @@ describe('Chainguard STS client', () => {
     expect(retries).toHaveLength(2)
   })
 
-  it('rejects a 200 that is not the expected JSON', async () => {
-    const odd = createServer((_req, res) => res.end('{"tok":1}'))
+  it.each(['{"tok":1}', '{"token":""}', '{"token":7}'])('rejects a 200 that is not the expected JSON: %s', async (body) => {
+    const odd = createServer((_req, res) => res.end(body))
     await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`
     await expect(

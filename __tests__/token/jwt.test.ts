@@ -1,7 +1,8 @@
 import { decodeClaims, expiresAt } from '../../src/token/jwt.js'
 
-const jwt = (payload: unknown) =>
-  ['{"alg":"none"}', JSON.stringify(payload)].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.sig'
+/** A JWT whose payload is `json` as written (JSON.stringify cannot write 1e400). */
+const rawJwt = (json: string) => ['{"alg":"none"}', json].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.sig'
+const jwt = (payload: unknown) => rawJwt(JSON.stringify(payload))
 
 describe('claims', () => {
   it('decodes a JWT payload', () => {
@@ -19,5 +20,11 @@ describe('claims', () => {
     expect(expiresAt({ exp: Date.parse('2026-11-27T13:04:05Z') / 1000 })).toBe('2026-11-27T13:04:05Z')
     expect(expiresAt({})).toBeUndefined()
     expect(expiresAt({ exp: 'soon' })).toBeUndefined()
+    expect(expiresAt({ exp: '1795093445' })).toBeUndefined() // a NumericDate is a JSON number, never a string
+  })
+
+  it('names no time for an exp past what a date can hold, rather than failing the step', () => {
+    // JSON reads 1e400 as Infinity; 1e300 is finite but far past the year 275760.
+    for (const exp of ['1e400', '1e300', '-1e300']) expect(expiresAt(decodeClaims(rawJwt(`{"exp":${exp}}`)))).toBeUndefined()
   })
 })

@@ -15,9 +15,13 @@ describe('the home folder, as docker and podman compute it', () => {
 describe("the job's temporary folder", () => {
   it('is RUNNER_TEMP, else the system one with a line saying so, never the working folder', () => {
     expect(jobTemp({ RUNNER_TEMP: '/r/t' })).toBe('/r/t')
+    expect(jobTemp({ RUNNER_TEMP: 'D:\\a\\_temp' })).toBe('D:\\a\\_temp') // a Windows runner's
     const said: string[] = []
     expect(jobTemp({}, (l) => said.push(l))).toBe(tmpdir())
     expect(jobTemp({ RUNNER_TEMP: '.' }, (l) => said.push(l))).toBe(tmpdir())
-    expect(said).toHaveLength(2)
+    expect(said).toEqual([
+      `RUNNER_TEMP is not set: this job's files go to a private folder in ${tmpdir()}`,
+      `RUNNER_TEMP is not absolute (.): this job's files go to a private folder in ${tmpdir()}`,
+    ])
   })
 })

@@ -20,6 +20,8 @@ export function decodeClaims(jwt: string): Claims {
 /** The `exp` claim as RFC 3339 (UTC, whole seconds), or undefined when there is none. */
 export function expiresAt(claims: Claims): string | undefined {
   const exp = claims.exp
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
-  return new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  if (typeof exp !== 'number') return undefined
+  // Past Date's range (±8.64e12 s, or 1e400 read as Infinity) there is no such time to name.
+  const date = new Date(exp * 1000)
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }

@@ -62,19 +62,21 @@ function tryTake(lock: string, me: Owner): boolean {
 /**
  * Removes a lock whose owner is gone. Waiters that saw the same dead owner race for a folder named
  * after its token; the one that makes it removes the lock only if it is still that owner's.
+ * Whether this waiter made the claim (false: another has it, or left it behind when it died).
  */
-function takeOver(lock: string, dead: Owner): void {
+function takeOver(lock: string, dead: Owner): boolean {
   const claim = `${lock}.takeover-${dead.token}`
   try {
     mkdirSync(claim)
   } catch {
-    return
+    return false
   }
   try {
     if (ownerOf(lock)?.token === dead.token) unlinkSync(lock)
   } finally {
     rmdirSync(claim)
   }
+  return true
 }
 
 /** Runs `change` holding the lock `${file}.setup-chainctl.lock`; waits up to `waitMs` for it. */
@@ -83,8 +85,9 @@ export function withLock<T>(file: string, change: () => T, waitMs = 30_000): T {
   const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') }
   for (const started = Date.now(); !tryTake(lock, me); pause(5 + Math.random() * 10)) {
     const owner = ownerOf(lock)
-    if (owner && ownerGone(owner)) takeOver(lock, owner)
-    else if (Date.now() - started > waitMs) {
+    // A claim that stays (its waiter was killed between making and removing it) ends in the deadline too.
+    if (owner && ownerGone(owner) && takeOver(lock, owner)) continue
+    if (Date.now() - started > waitMs) {
       const who = owner ? `process ${owner.pid} on ${owner.host}` : 'an owner it does not name'
       throw new LockError(`${file} is locked by ${who}; if no job on this machine is using it, remove ${lock}`)
     }
