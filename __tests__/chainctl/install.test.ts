@@ -1,9 +1,12 @@
-// fetchChainctl against a local download site, with the runner's platform set as Windows on ARM64.
+// fetchChainctl and keepChainctl against a local download site and a tool cache of the test's own.
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readFileSync } from 'node:fs'
-import { dropChainctl, fetchChainctl } from '../../src/chainctl/install.js'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { dropChainctl, fetchChainctl, keepChainctl, type Fetched } from '../../src/chainctl/install.js'
+import { toolCacheName } from '../../src/chainctl/release.js'
 import { tempDirs } from '../../test/tempdirs.ts'
 
 const dir = tempDirs('install-')
@@ -13,6 +16,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 let server: Server
 let files: Record<string, Buffer> = {}
+/** Answers what `files` does not hold; a 404 unless a test says otherwise. */
+let other = (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(404).end()
 const requests: string[] = []
 const saved = { ...process.env }
 
@@ -20,11 +25,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push(req.url ?? '')
     const body = files[req.url ?? '']
-    res.writeHead(body ? 200 : 404).end(body)
+    if (body) res.writeHead(200).end(body)
+    else other(req, res)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 })
-afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterAll(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))))
 beforeEach(() => {
   Object.assign(process.env, { RUNNER_OS: 'Windows', RUNNER_ARCH: 'ARM64', RUNNER_TEMP: dir(), RUNNER_TOOL_CACHE: dir() })
   requests.length = 0
@@ -69,5 +75,158 @@ describe('chainctl on Windows ARM64', () => {
     const f = await fetchChainctl(options(), {}, () => undefined)
     expect(readFileSync(f.path)).toEqual(ARM)
     dropChainctl(f)
+  })
+})
+
+describe('chainctl on Linux, through the tool cache', () => {
+  const BIN = Buffer.from('#!/bin/sh\necho chainctl\n')
+  const release = (version: string, bin = BIN, listed = BIN) => ({
+    [`/chainctl/${version}/chainctl_checksums.txt`]: Buffer.from(`${sha(listed)}  chainctl_linux_x86_64\n`),
+    [`/chainctl/${version}/chainctl_linux_x86_64`]: bin,
+  })
+  const staged = () => readdirSync(process.env.RUNNER_TEMP ?? '').filter((f) => f.startsWith('chainctl-'))
+  const entry = (version: string) => join(process.env.RUNNER_TOOL_CACHE ?? '', toolCacheName(options().downloadUrl), version, 'x64')
+  const fetch = (version = '0.2.50', opts = {}) => fetchChainctl({ ...options(), version }, opts, () => undefined)
+  const failure = (work: Promise<unknown>) =>
+    work.then(
+      () => new Error('it did not fail'),
+      (err: Error) => err,
+    )
+  let warnings: string[]
+  /** What the action put on PATH for later steps (the runner's GITHUB_PATH file). */
+  const added = () =>
+    readFileSync(process.env.GITHUB_PATH ?? '', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+  const keep = (f: Fetched) => keepChainctl(f, (l) => warnings.push(l))
+
+  beforeEach(() => {
+    const path = join(dir(), 'github_path')
+    writeFileSync(path, '')
+    Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64', GITHUB_PATH: path })
+    warnings = []
+    other = (_req, res) => void res.writeHead(404).end()
+  })
+
+  it("installs the latest release, verified, caches it, and the next job runs a verified copy of the cache's", async () => {
+    files = { '/chainctl/latest/metadata.json': Buffer.from('{"version": "v0.2.51"}'), ...release('0.2.51') }
+    const lines: string[] = []
+    const first = await fetchChainctl({ ...options(), version: 'latest' }, {}, (l) => lines.push(l))
+    expect(lines).toEqual([`Downloading chainctl 0.2.51 from ${options().downloadUrl}/0.2.51/chainctl_linux_x86_64`])
+    expect([first.version, first.fromCache, readFileSync(first.path)]).toEqual(['0.2.51', false, BIN])
+    expect(first.path).toBe(join(first.staging, 'chainctl'))
+    expect(statSync(first.path).mode & 0o777).toBe(0o700)
+    expect(first.env).toEqual({ XDG_CACHE_HOME: join(first.staging, 'cache') })
+    expect(await keep(first)).toEqual({ version: '0.2.51', path: first.path, fromCache: false, env: first.env })
+    // The tool cache's usual layout (<tool>/<version>/<arch>); on PATH only the launcher of the job's copy.
+    expect(readFileSync(join(entry('0.2.51'), 'chainctl'))).toEqual(BIN)
+    expect(added()).toEqual([join(first.staging, 'path')])
+    expect(execFileSync(join(first.staging, 'path', 'chainctl')).toString()).toBe('chainctl\n')
+
+    requests.length = 0
+    const second = await fetch('0.2.51')
+    expect([second.version, second.fromCache, readFileSync(second.path)]).toEqual(['0.2.51', true, BIN])
+    expect(second.staging).not.toBe(first.staging)
+    expect(statSync(second.path).mode & 0o777).toBe(0o700)
+    expect(requests).toEqual(['/chainctl/0.2.51/chainctl_checksums.txt']) // no download
+    expect(await keep(second)).toEqual({ version: '0.2.51', path: second.path, fromCache: true, env: second.env })
+    expect(added()).toEqual([join(first.staging, 'path'), join(second.staging, 'path')])
+    expect(warnings).toEqual([])
+    dropChainctl(first)
+    dropChainctl(second)
+    expect(staged()).toEqual([])
+  })
+
+  it('removes a cached chainctl that changed since it was cached, runs nothing, and the next job downloads it again', async () => {
+    files = release('0.2.50')
+    await keep(await fetch())
+    writeFileSync(join(entry('0.2.50'), 'chainctl'), '#!/bin/sh\necho tampered\n')
+    const err = await failure(fetch())
+    expect(err.message).toBe(
+      `The cached chainctl 0.2.50 at ${join(entry('0.2.50'), 'chainctl')} does not match chainctl_checksums.txt (sha256 ${sha(BIN)}, ` +
+        `the file is ${sha(Buffer.from('#!/bin/sh\necho tampered\n'))}): it changed after it was cached; it was not run and was removed from the tool cache, so the next run downloads it again`,
+    )
+    expect([existsSync(entry('0.2.50')), existsSync(`${entry('0.2.50')}.complete`)]).toEqual([false, false])
+    expect(staged().length).toBe(1) // the first job's copy, not this one's
+    const again = await fetch()
+    expect([again.fromCache, readFileSync(again.path)]).toEqual([false, BIN])
+  })
+
+  it('takes a cache entry whose file is gone for a changed one', async () => {
+    files = release('0.2.50')
+    await keep(await fetch())
+    rmSync(join(entry('0.2.50'), 'chainctl'))
+    expect((await failure(fetch())).message).toMatch(/\(sha256 [0-9a-f]{64}, the file is unreadable \(ENOENT\)\): it changed after/)
+    expect(existsSync(entry('0.2.50'))).toBe(false)
+  })
+
+  it('installs nothing when the download does not match the checksums', async () => {
+    files = release('0.2.50', Buffer.from('#!/bin/sh\necho evil\n'))
+    const err = await failure(fetch())
+    expect(err.message).toBe(
+      `Checksum mismatch for chainctl_linux_x86_64 0.2.50: chainctl_checksums.txt says sha256 ${sha(BIN)}, the download is ${sha(Buffer.from('#!/bin/sh\necho evil\n'))}; nothing was installed`,
+    )
+    expect([staged(), existsSync(entry('0.2.50'))]).toEqual([[], false])
+  })
+
+  it('fails on a release that lists no build for the runner, or has no such file, leaving nothing staged', async () => {
+    files = { ...release('0.2.50'), '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIN)}  chainctl_linux_arm64\n`) }
+    expect((await failure(fetch())).message).toBe('chainctl_checksums.txt of 0.2.50 lists no checksum for chainctl_linux_x86_64')
+    files = { '/chainctl/0.2.50/chainctl_checksums.txt': release('0.2.50')['/chainctl/0.2.50/chainctl_checksums.txt'] }
+    expect((await failure(fetch())).message).toBe(`Downloading ${options().downloadUrl}/0.2.50/chainctl_linux_x86_64 failed: HTTP 404`)
+    expect(staged()).toEqual([])
+  })
+
+  it('fails on a latest/metadata.json that names no plain version', async () => {
+    files = { '/chainctl/latest/metadata.json': Buffer.from('{"version": "0.2.51; rm -rf /"}'), ...release('0.2.51') }
+    expect((await failure(fetch('latest'))).message).toBe(
+      `${options().downloadUrl}/latest/metadata.json did not name a version (expected JSON {"version": "X.Y.Z"})`,
+    )
+    expect(requests.filter((r) => r.includes('0.2.51'))).toEqual([])
+  })
+
+  it('ends the download at once when the checksums cannot be had, and when the caller cancels', async () => {
+    // A binary that trickles in for minutes: neither failure may wait for it.
+    other = (req, res) => {
+      if (!req.url?.endsWith('_x86_64')) return void res.writeHead(404).end()
+      res.writeHead(200, { 'content-length': '1000000' })
+      const drip = setInterval(() => res.write('x'), 50)
+      res.on('close', () => clearInterval(drip))
+    }
+    files = {}
+    let started = Date.now()
+    expect((await failure(fetch())).message).toBe(`Downloading ${options().downloadUrl}/0.2.50/chainctl_checksums.txt failed: HTTP 404`)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(staged()).toEqual([])
+
+    files = release('0.2.50')
+    delete files['/chainctl/0.2.50/chainctl_linux_x86_64']
+    started = Date.now()
+    const err = await failure(fetch('0.2.50', { signal: AbortSignal.timeout(300) }))
+    expect(err.message).toMatch(/cancelled/)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(staged()).toEqual([])
+  })
+
+  it('still puts a verified download on PATH when the tool cache cannot take it, saying so', async () => {
+    files = release('0.2.50')
+    const blocked = join(dir(), 'file')
+    writeFileSync(blocked, '')
+    process.env.RUNNER_TOOL_CACHE = join(blocked, 'cache') // under a file: no folder can be made
+    const f = await fetch()
+    expect(await keep(f)).toMatchObject({ path: f.path, fromCache: false })
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Could not cache chainctl 0\.2\.50 \(.*ENOTDIR.*\); this job runs its verified download$/),
+    ])
+    expect(added()).toEqual([join(f.staging, 'path')])
+  })
+
+  it('leaves alone the entry another job cached while this one downloaded', async () => {
+    files = release('0.2.50')
+    const f = await fetch()
+    await keep(await fetch()) // the other job
+    writeFileSync(join(entry('0.2.50'), 'theirs'), '')
+    await keep(f)
+    expect(readdirSync(entry('0.2.50')).sort()).toEqual(['chainctl', 'theirs'])
   })
 })
