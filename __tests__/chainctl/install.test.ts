@@ -229,4 +229,32 @@ describe('chainctl on Linux, through the tool cache', () => {
     await keep(f)
     expect(readdirSync(entry('0.2.50')).sort()).toEqual(['chainctl', 'theirs'])
   })
+
+  it("caches under the runner's architecture, which an emulated node need not share", async () => {
+    process.env.RUNNER_ARCH = 'ARM64'
+    files = {
+      '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIN)}  chainctl_linux_arm64\n`),
+      '/chainctl/0.2.50/chainctl_linux_arm64': BIN,
+    }
+    await keep(await fetch())
+    expect(readFileSync(join(entry('0.2.50'), '..', 'arm64', 'chainctl'))).toEqual(BIN)
+    expect((await fetch()).fromCache).toBe(true)
+  })
+
+  it('ends the checksums request too when the download fails', async () => {
+    let arrived: () => void
+    const asked = new Promise<void>((resolve) => (arrived = resolve))
+    let closed: Promise<void> | undefined
+    other = (req, res) => {
+      if (req.url?.endsWith('chainctl_checksums.txt')) {
+        closed = new Promise((resolve) => res.on('close', resolve)) // never answered
+        arrived()
+      } else void asked.then(() => res.writeHead(404).end()) // the download fails once both are under way
+    }
+    files = {}
+    await failure(fetch())
+    const failed = Date.now()
+    await closed
+    expect(Date.now() - failed).toBeLessThan(1000) // not its own time limit, 10 s on
+  })
 })
