@@ -14,9 +14,11 @@ import { tempDirs } from '../../test/tempdirs.ts'
 
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
 const dir = tempDirs('chainctl-setup-')
-// Each run: "<its token cache>|<CHAINCTL_CONFIG>|<arguments>"; a run whose arguments hold $REFUSE fails as chainctl does.
+// Each run: "<its token cache>|<CHAINCTL_CONFIG>|<arguments>"; a run whose arguments hold $REFUSE fails as chainctl
+// does, and with $BUSY the first run fails as with a busy STS.
 const CHAINCTL = Buffer.from(
   '#!/bin/sh\necho "$XDG_CACHE_HOME|$CHAINCTL_CONFIG|$*" >> "$RUNS"\n' +
+    '[ -n "$BUSY" ] && [ ! -f "$BUSY" ] && { touch "$BUSY"; echo "Error: rpc error: code = Unavailable desc = connection error" >&2; exit 1; }\n' +
     'case "$*" in *"${REFUSE:-none}"*) echo "Error: rpc error: code = PermissionDenied desc = permission denied" >&2; exit 1;; esac\n',
 )
 let server: Server
@@ -162,6 +164,31 @@ describe('chainctl set up alongside the registry login', () => {
     await expect(setupChainctl(inputs(), a)).rejects.toThrow('chainctl auth login failed: Error: rpc error: code = PermissionDenied')
     const steps = ours()
     expect(steps.map((s) => s.kind)).toEqual(['remove', 'chainctl-logout'])
+  })
+
+  it("retries a login the STS was too busy for, in the step's log", async () => {
+    process.env.BUSY = join(runner, 'busy')
+    const { a, lines } = alongside(OIDC)
+    await setupChainctl(inputs(), a)
+    expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([
+      expect.stringMatching(
+        /^warning: chainctl auth login.* failed \(unavailable\): Error: rpc error: code = Unavailable desc = connection error; retry 1\/4 in /,
+      ),
+    ])
+    expect(runs()).toHaveLength(4)
+  })
+
+  it("stops chainctl's logins once the registry login failed", async () => {
+    const cancel = new AbortController()
+    const { a } = alongside(OIDC)
+    // The registry login fails just as chainctl's logins start.
+    const step = {
+      ...a,
+      signal: cancel.signal,
+      timed: <T>(phase: string, work: () => Promise<T>) => (phase === 'chainctl login' && cancel.abort(), work()),
+    }
+    await expect(setupChainctl(inputs(), step)).rejects.toThrow(/ was cancelled$/)
+    expect(runs()).toEqual([])
   })
 
   it('with `logout: false`, leaves chainctl logged in after a run that succeeds', async () => {
