@@ -41,6 +41,27 @@ describe('classifyLoginFailure', () => {
     ],
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": EOF', 'connection closed early (EOF)'],
     ['Error: Post "https://issuer.enforce.dev/sts/exchange": net/http: TLS handshake timeout', 'timed out'],
+    ['Error: rpc error: code = Aborted desc = transaction aborted', 'aborted'],
+    ['Error: rpc error: code = Internal desc = stream terminated by RST_STREAM', 'internal error'],
+    ['Error: rpc error: code = Unknown desc = something broke', 'unknown error'],
+    // grpc-go's Unknown for a status it has no code for: 429 and 3xx are not answers about the identity.
+    ['Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 429 (Too Many Requests)', 'unknown error'],
+    ['Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 302 (Found)', 'unknown error'],
+    ['Error: ratelimit exceeded', 'rate limited'],
+    ['Error: rate-limited, try again later', 'rate limited'],
+    ['Error: 502 Bad Gateway', 'unavailable'],
+    ['Error: Post "https://issuer.enforce.dev/sts/exchange": dial tcp 1.2.3.4:443: connect: connection refused', 'network error'],
+    ['Error: Post "https://issuer.enforce.dev/sts/exchange": dial tcp: lookup issuer.enforce.dev: no such host', 'network error'],
+    ['Error: Post "https://issuer.enforce.dev/sts/exchange": write tcp 10.1.0.4:5678->1.2.3.4:443: write: broken pipe', 'connection reset'],
+    // A status that says try again wins over words of refusal in the body that came with it.
+    ['Error: 503 Service Unavailable: upstream said permission denied', 'unavailable'],
+    ['Error: 502 Bad Gateway: <html>403 Forbidden</html>', 'unavailable'],
+    ['Error: 429 Too Many Requests for unauthenticated callers', 'rate limited'],
+    // A port that happens to hold 403 or 429 is no status.
+    [
+      'Error: Post "https://sts.corp:4030/sts/exchange": read tcp 10.1.0.4:4290->1.2.3.4:4030: read: connection reset by peer',
+      'connection reset',
+    ],
     ['Error: something chainctl has never printed before', 'unrecognized failure'],
     [
       'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 500 (Internal Server Error)',
@@ -67,8 +88,24 @@ describe('classifyLoginFailure', () => {
     'Error: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: failed to do connect handshake, status code: 407 Proxy Authentication Required"',
     // grpc-go maps an HTTP status it has no code for to Unknown: a 4xx there is still an answer.
     'Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 400 (Bad Request); transport: received unexpected content-type "text/html"',
+    'Error: 401 Unauthorized',
+    'Error: 404 Not Found',
+    'Error: the token is unauthorised for this identity',
   ])('does not retry the refusal %j', (line) => {
     expect(classifyLoginFailure(line).retry).toBe(false)
+  })
+
+  it('names the refusal', () => {
+    const why = (line: string) => classifyLoginFailure(line).why
+    expect(why('Error: rpc error: code = PermissionDenied desc = unexpected HTTP status code received from server: 403 (Forbidden)')).toBe(
+      'refused (PermissionDenied)',
+    )
+    expect(why('Error: rpc error: code = Unknown desc = unexpected HTTP status code received from server: 400 (Bad Request)')).toBe(
+      'refused (HTTP 400)',
+    )
+    expect(why('Error: exchanging the OIDC token failed: HTTP 403')).toBe('refused')
+    expect(why('Error: Post "https://x": x509: certificate signed by unknown authority')).toBe('untrusted certificate')
+    expect(why('Error: Post "https://x": Proxy Authentication Required')).toBe('refused by the proxy (407)')
   })
 })
 
@@ -81,7 +118,7 @@ describe('login', () => {
     expect(runs()).toBe(3)
     expect(retries).toEqual([
       expect.stringMatching(
-        /^chainctl auth login --audience apk\.cgr\.dev failed \(rate limited\): Error: rpc error: code = ResourceExhausted desc = rate limit exceeded; retry 1\/9 in \d+\.\ds$/,
+        /^chainctl auth login --audience apk\.cgr\.dev failed \(rate limited\): Error: rpc error: code = ResourceExhausted desc = rate limit exceeded; retry 1\/9 in 0\.[0-4]s$/,
       ),
       expect.stringMatching(/\(rate limited\).*; retry 2\/9 in/),
     ])
@@ -106,5 +143,61 @@ describe('login', () => {
     expect(Date.now() - started).toBeLessThan(1600)
     expect((err as Error).message).toMatch(/^chainctl auth login failed after \d attempt\(s\): Error: rpc error: code = Unavailable/)
     expect(runs()).toBeGreaterThanOrEqual(2)
+  })
+
+  it('stops at once when cancelled while it waits to retry', async () => {
+    const c = chainctl(100, 'Error: rpc error: code = Unavailable desc = connection error')
+    const slow = { ...LOGIN_POLICY, baseMs: 60_000, capMs: 60_000, deadlineMs: 600_000 }
+    const started = Date.now()
+    const err = await login(c, inputs, IDENTITY, undefined, {
+      policy: slow,
+      signal: AbortSignal.timeout(500),
+      onRetry: () => undefined,
+    }).catch((e: Error) => e)
+    expect((err as Error).message).toBe('chainctl auth login was cancelled')
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('gives each attempt its own time limit, so a stuck run is retried within the deadline', async () => {
+    const path = join(dir, 'chainctl')
+    // The first run hangs; the next logs in.
+    writeFileSync(path, `#!/bin/sh\n[ -f "${dir}/ran" ] && exit 0\ntouch "${dir}/ran"\nexec sleep 30\n`, { mode: 0o755 })
+    const c = { version: '0.2.50', path, fromCache: false, env: {} }
+    const started = Date.now()
+    const retries: string[] = []
+    await login(c, inputs, IDENTITY, undefined, {
+      timeoutMs: 300,
+      policy: { ...LOGIN_POLICY, baseMs: 10, capMs: 10, deadlineMs: 10_000 },
+      onRetry: (l) => retries.push(l),
+    })
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(retries).toEqual([
+      expect.stringMatching(
+        / failed \(timed out\): chainctl auth login .* did not finish within 0\.3s and was stopped; retry 1\/4 in 0\.0s$/,
+      ),
+    ])
+  })
+
+  it('counts the attempts of a login retried and then refused', async () => {
+    const path = join(dir, 'chainctl')
+    writeFileSync(
+      path,
+      `#!/bin/sh\nif [ -f "${dir}/ran" ]; then echo "Error: rpc error: code = PermissionDenied desc = permission denied" >&2; else touch "${dir}/ran"; echo "Error: rpc error: code = Unavailable desc = connection error" >&2; fi\nexit 1\n`,
+      { mode: 0o755 },
+    )
+    const c = { version: '0.2.50', path, fromCache: false, env: {} }
+    const policy = { ...LOGIN_POLICY, baseMs: 10, capMs: 10 }
+    await expect(login(c, inputs, IDENTITY, undefined, { policy, onRetry: () => undefined })).rejects.toThrow(
+      new ChainctlError(
+        'chainctl auth login failed after 2 attempt(s): Error: rpc error: code = PermissionDenied desc = permission denied',
+      ),
+    )
+  })
+
+  it('fails at once, without retrying, when chainctl cannot be run', async () => {
+    const c = { version: '0.2.50', path: join(dir, 'missing', 'chainctl'), fromCache: false, env: {} }
+    const retries: string[] = []
+    await expect(login(c, inputs, IDENTITY, undefined, { onRetry: (l) => retries.push(l) })).rejects.toThrow(/could not be run: .*ENOENT/)
+    expect(retries).toEqual([])
   })
 })

@@ -17,16 +17,16 @@ describe("chainctl's token cache of the job's own", () => {
     const d = dir()
     const exe = join(d, "it's here", 'chainctl')
     execFileSync('mkdir', ['-p', join(d, "it's here")])
-    writeFileSync(exe, '#!/bin/sh\necho "$XDG_CACHE_HOME|$*"\n', { mode: 0o700 })
-    const path = writeLauncher(join(d, 'path'), exe, { XDG_CACHE_HOME: "/a b/$c'd" }, 'linux')
-    expect(execFileSync(join(path, 'chainctl'), ['auth', 'token x']).toString()).toBe("/a b/$c'd|auth token x\n")
+    writeFileSync(exe, '#!/bin/sh\necho "$XDG_CACHE_HOME|$OTHER|$*"\n', { mode: 0o700 })
+    const path = writeLauncher(join(d, 'path'), exe, { XDG_CACHE_HOME: "/a b/$c'd", OTHER: 'x' }, 'linux')
+    expect(execFileSync(join(path, 'chainctl'), ['auth', 'token x']).toString()).toBe("/a b/$c'd|x|auth token x\n")
   })
 
   it('on Windows writes a .cmd whose % are literal', () => {
     const d = dir()
-    writeLauncher(d, 'C:\\a%PATH%\\chainctl.exe', { LOCALAPPDATA: 'C:\\t\\100%' }, 'win32')
+    writeLauncher(d, 'C:\\a%PATH%\\chainctl.exe', { LOCALAPPDATA: 'C:\\t\\100%', OTHER: 'x' }, 'win32')
     expect(readFileSync(join(d, 'chainctl.cmd'), 'utf8')).toBe(
-      '@echo off\r\nset "LOCALAPPDATA=C:\\t\\100%%"\r\n"C:\\a%%PATH%%\\chainctl.exe" %*\r\n',
+      '@echo off\r\nset "LOCALAPPDATA=C:\\t\\100%%"\r\nset "OTHER=x"\r\n"C:\\a%%PATH%%\\chainctl.exe" %*\r\n',
     )
   })
 })

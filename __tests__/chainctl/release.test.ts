@@ -15,6 +15,8 @@ describe('chainctl release files', () => {
   it('falls back on Windows ARM64 to the x86_64 build, which it runs emulated, when the checksums lack arm64', () => {
     expect(assetNames('Windows', 'ARM64')).toEqual(['chainctl_windows_arm64.exe', 'chainctl_windows_x86_64.exe'])
     expect(assetNames('macOS', 'ARM64')).toEqual(['chainctl_darwin_arm64']) // no emulation to count on elsewhere
+    expect(assetNames('Linux', 'ARM64')).toEqual(['chainctl_linux_arm64'])
+    expect(assetNames('Windows', 'X64')).toEqual(['chainctl_windows_x86_64.exe'])
     const sum = (c: string) => c.repeat(64)
     const withoutArm = `${sum('a')}  chainctl_linux_arm64\n${sum('b')}  chainctl_windows_x86_64.exe\n`
     expect(firstListed(withoutArm, assetNames('Windows', 'ARM64'))).toEqual({ file: 'chainctl_windows_x86_64.exe', sha256: sum('b') })
