@@ -3,7 +3,7 @@
 // which modes, where the token goes (the libraries host only), what a refused token leaves
 // (nothing), and what the undo leaves (nothing of ours, the user's files as they were).
 import { jest } from '@jest/globals'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -54,19 +54,14 @@ beforeEach(() => {
   const connect = tls.connect
   jest.spyOn(tls, 'connect').mockImplementation(((options: tls.ConnectionOptions) => connect({ ...options, ca })) as typeof tls.connect)
   const dir = join(root, `job-${++runs}`)
-  job = {
-    temp: join(dir, 'temp'),
-    home: join(dir, 'home'),
-    env: join(dir, 'env'),
-    state: join(dir, 'state'),
-    conf: join(dir, 'maven/conf'),
-  }
+  job = { temp: join(dir, 'temp'), home: join(dir, 'home'), env: join(dir, 'env'), state: join(dir, 'state'), conf: join(dir, 'etc/maven') }
   for (const folder of [job.temp, job.home, join(dir, 'maven/bin'), join(job.conf, 'logging')]) mkdirSync(folder, { recursive: true })
   writeFileSync(job.env, '')
   writeFileSync(job.state, '')
-  // A Maven installation as shipped: bin/mvn, and conf/ readable by all.
+  // A Maven installation as Debian ships it: bin/mvn, and conf/ a link to /etc/maven, readable by all.
   writeFileSync(join(dir, 'maven/bin/mvn'), '#!/bin/sh\n', { mode: 0o755 })
-  writeFileSync(join(job.conf, 'settings.xml'), '<settings>\n  <localRepository>/opt/m2</localRepository>\n</settings>\n', { mode: 0o644 })
+  symlinkSync(job.conf, join(dir, 'maven/conf'))
+  writeFileSync(join(job.conf, 'settings.xml'), '<settings>\n  <localRepository>/opt/m2</localRepository>\n</settings>\n')
   writeFileSync(join(job.conf, 'logging/simplelogger.properties'), 'org.slf4j.simpleLogger.defaultLogLevel=info\n')
   chmodSync(join(job.conf, 'settings.xml'), 0o644)
   for (const name of ['NETRC', 'NPM_CONFIG_USERCONFIG', 'npm_config_userconfig', 'MAVEN_OPTS', 'STATE_undo']) delete process.env[name]
@@ -146,6 +141,7 @@ describe('setupLibraries', () => {
     )
     expect(readFileSync(join(dir, 'npmrc'), 'utf8')).toBe(`fund=false\nregistry=https://${host}/javascript/\n//${host}/:_auth=${AUTH}\n`)
     expect(readFileSync(join(dir, 'maven-conf/settings.xml'), 'utf8')).toContain('<localRepository>/opt/m2</localRepository>')
+    expect(lstatSync(join(dir, 'maven-conf')).isDirectory()).toBe(true) // a copy, not the link to the installation's own
     expect(readFileSync(join(dir, 'maven-conf/logging/simplelogger.properties'), 'utf8')).toContain('defaultLogLevel=info')
 
     expect(printed()).toContain(`::add-mask::${AUTH}\n`)
@@ -160,6 +156,8 @@ describe('setupLibraries', () => {
       ]),
     )
 
+    expect(statSync(join(job.conf, 'settings.xml')).mode & 0o777).toBe(0o644)
+    expect(readFileSync(join(job.conf, 'settings.xml'), 'utf8')).not.toContain('chainguard')
     // The post step: what main recorded, undone; the user's own files and the installation untouched.
     process.env.STATE_undo = /^undo<<(.+)\n(.*)\n\1$/m.exec(readFileSync(job.state, 'utf8'))?.[2]
     const steps = stepsToUndo<LibrariesUndo>()
