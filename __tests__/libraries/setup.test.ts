@@ -39,7 +39,10 @@ beforeAll(async () => {
   const pki = ensurePki(join(root, 'pki'))
   server = createServer({ key: readFileSync(pki.tlsKey), cert: readFileSync(pki.tlsCert) }, (req, res) => {
     requests.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`)
-    res.writeHead(answers[req.url ?? ''] ?? 200).end()
+    const status = answers[req.url ?? ''] ?? 200
+    res
+      .writeHead(status, status === 302 ? { Location: `https://localhost:${(server.address() as AddressInfo).port}/elsewhere/` } : {})
+      .end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -210,6 +213,12 @@ describe('setupLibraries fails before anything is configured', () => {
     await expect(setup(['python'], { ...creds, tokenFor: undefined })).rejects.toThrow("Input 'libraries' needs 'identity'")
     expect(requests).toEqual([])
   })
+})
+
+it('sends the token to no other origin when the index redirects there (another name of the same server here)', async () => {
+  answers['/python/simple/'] = 302
+  await setup(['python'])
+  expect(requests).toEqual([`HEAD /python/simple/ Basic ${AUTH}`, 'HEAD /elsewhere/ -'])
 })
 
 describe('the user’s own client settings are carried over from where each client reads them', () => {
