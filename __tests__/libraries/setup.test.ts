@@ -179,16 +179,23 @@ describe('setupLibraries fails before anything is configured', () => {
   const nothingLeft = () => ({ folders: leftIn(job.temp), env: readFileSync(job.env, 'utf8'), state: readFileSync(job.state, 'utf8') })
   const nothing = { folders: [], env: '', state: '' }
 
-  it.each([401, 403])('when the index refuses the token for one ecosystem (HTTP %i), naming it and what to check', async (status) => {
-    answers['/java/'] = status
-    await expect(setup(['python', 'javascript', 'java'])).rejects.toThrow(
-      new Error(
-        `Chainguard Libraries refused the token of ${IDENTITY} for java (HTTP ${status} at https://${host}/java/): ` +
-          'check that the organization is entitled to Chainguard Libraries for Java and that the identity has a role that can pull them',
-      ),
-    )
-    expect(nothingLeft()).toEqual(nothing)
-  })
+  it.each([
+    [401, 'java', '/java/', 'Java'],
+    [403, 'python', '/python/simple/', 'Python'],
+    [403, 'javascript', '/javascript/', 'JavaScript'],
+  ])(
+    'when the index refuses the token (HTTP %i) for one ecosystem (%s), naming it and what to check',
+    async (status, name, path, title) => {
+      answers[path] = status
+      await expect(setup(['python', 'javascript', 'java'])).rejects.toThrow(
+        new Error(
+          `Chainguard Libraries refused the token of ${IDENTITY} for ${name} (HTTP ${status} at https://${host}${path}): ` +
+            `check that the organization is entitled to Chainguard Libraries for ${title} and that the identity has a role that can pull them`,
+        ),
+      )
+      expect(nothingLeft()).toEqual(nothing)
+    },
+  )
 
   it('when the index keeps failing (HTTP 500), after retrying', async () => {
     answers['/python/simple/'] = 500
@@ -219,6 +226,12 @@ it('sends the token to no other origin when the index redirects there (another n
   answers['/python/simple/'] = 302
   await setup(['python'])
   expect(requests).toEqual([`HEAD /python/simple/ Basic ${AUTH}`, 'HEAD /elsewhere/ -'])
+})
+
+it('says when the token’s expiry is unknown (a token without exp)', async () => {
+  const token = `${b64({ alg: 'RS256' })}.${b64({ aud: 'libraries.cgr.dev' })}.c2ln`
+  expect(await setup(['python'], { ...creds, tokenFor: async () => token })).toEqual({ configured: { python: ['pip', 'uv'] } })
+  expect(printed()).toContain('The libraries token expires at an unknown time (about an hour)')
 })
 
 describe('the user’s own client settings are carried over from where each client reads them', () => {
