@@ -92,7 +92,7 @@ describe('maven', () => {
   })
 
   it('fills a self-closed section and prepends to an open one', () => {
-    expect(insertInto(SHIPPED, 'profiles', '<profile/>')).toContain('<profiles><profile/></profiles>')
+    expect(insertInto(SHIPPED, 'profiles', '<profile/>')).toBe(SHIPPED.replace('<profiles/>', '<profiles><profile/></profiles>'))
     expect(insertInto(SHIPPED, 'mirrors', '<mirror/>')).toContain('<mirrors><mirror/><mirror><id>corp</id>')
   })
 
@@ -121,12 +121,15 @@ describe('maven', () => {
 
   it('refuses settings without a closing tag', () => {
     expect(() => insertInto('<settings><!-- </settings> -->', 'servers', '<server/>')).toThrow('has no </settings> outside comments')
+    // A comment never closed runs to the end, as XML parsers read it.
+    expect(() => insertInto('<settings><!-- </settings>', 'servers', '<server/>')).toThrow('has no </settings> outside comments')
   })
 
   it('adds the repository as an always-active profile, before Central, with its credentials; keeps the rest', () => {
     const xml = mavenSettings('libraries.cgr.dev', TOKEN, SHIPPED)
     expect(xml).toContain('<mirrorOf>other</mirrorOf>')
     expect(xml).toContain(`<server><id>chainguard-libraries</id><username>_token</username><password>${TOKEN}</password></server>`)
+    expect(xml).toContain('<profiles><profile><id>chainguard-libraries</id><repositories><repository><id>chainguard-libraries</id>')
     expect(xml).toContain('<repository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
     expect(xml).toContain('<pluginRepository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
     expect(xml).toContain('<activeProfiles><activeProfile>chainguard-libraries</activeProfile></activeProfiles>')
