@@ -234,6 +234,11 @@ it('says when the token’s expiry is unknown (a token without exp)', async () =
   expect(printed()).toContain('The libraries token expires at an unknown time (about an hour)')
 })
 
+it('gives Maven our -Dmaven.conf alone when the job has no MAVEN_OPTS', async () => {
+  await setup(['java'])
+  expect(fileCommands(job.env).MAVEN_OPTS).toMatch(/^-Dmaven\.conf=\S+\/chainguard-libraries-\w+\/maven-conf$/)
+})
+
 describe('the user’s own client settings are carried over from where each client reads them', () => {
   it('netrc: $NETRC before ~/.netrc; none at all gives ours alone', async () => {
     writeFileSync(join(job.home, '.netrc'), 'machine home.example.com login me password home\n')
