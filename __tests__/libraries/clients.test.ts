@@ -30,6 +30,10 @@ describe('python', () => {
     expect(execFileSync('python3', ['-c', read, file], { encoding: 'utf8' }).trim()).toBe(TOKEN)
   })
 
+  it('writes our entry alone when the user’s netrc is missing or blank', () => {
+    expect(python('libraries.cgr.dev', TOKEN, ' \n').files.netrc).toBe(`machine libraries.cgr.dev login _token password ${TOKEN}\n`)
+  })
+
   it('names the machine without its port, as netrc readers look it up', () => {
     expect(python('libs.example.com:8443', TOKEN, '').files.netrc).toBe(`machine libs.example.com login _token password ${TOKEN}\n`)
   })
@@ -43,6 +47,12 @@ describe('javascript', () => {
       `fund=false\nregistry=https://libraries.cgr.dev/javascript/\n//libraries.cgr.dev/:_auth=${npmAuth(TOKEN)}\n`,
     )
     expect(Buffer.from(npmAuth(TOKEN), 'base64').toString()).toBe(`_token:${TOKEN}`)
+  })
+
+  it('adds no blank line: none before ours when the user has no npmrc, none after a user’s line that ends', () => {
+    const ours = `registry=https://libraries.cgr.dev/javascript/\n//libraries.cgr.dev/:_auth=${npmAuth(TOKEN)}\n`
+    expect(javascript('libraries.cgr.dev', TOKEN, '').files.npmrc).toBe(ours)
+    expect(javascript('libraries.cgr.dev', TOKEN, 'fund=false\n').files.npmrc).toBe(`fund=false\n${ours}`)
   })
 
   it('wins over a user’s npm_config_userconfig in either order of the environment (npm takes the later one)', () => {
@@ -82,18 +92,44 @@ describe('maven', () => {
   })
 
   it('fills a self-closed section and prepends to an open one', () => {
-    expect(insertInto(SHIPPED, 'profiles', '<profile/>')).toContain('<profiles><profile/></profiles>')
+    expect(insertInto(SHIPPED, 'profiles', '<profile/>')).toBe(SHIPPED.replace('<profiles/>', '<profiles><profile/></profiles>'))
     expect(insertInto(SHIPPED, 'mirrors', '<mirror/>')).toContain('<mirrors><mirror/><mirror><id>corp</id>')
+  })
+
+  // As installations ship it: comments around the sections, and tags with space before the '>'.
+  const COMMENTED = `<settings>
+  <!-- servers
+   | <servers/> holds the logins
+  -->
+  <servers>
+    <server><id>corp</id></server>
+  </servers>
+  <!-- profiles -->
+  <profiles >
+  </profiles>
+</settings >
+`
+
+  it('fills the section that is open outside comments, whatever the comments around it say', () => {
+    const xml = insertInto(COMMENTED, 'servers', '<server/>')
+    expect(xml).toBe(COMMENTED.replace('  <servers>\n', '  <servers><server/>\n'))
+    expect(insertInto(COMMENTED, 'profiles', '<profile/>')).toBe(COMMENTED.replace('<profiles >', '<profiles ><profile/>'))
+    expect(insertInto(COMMENTED, 'activeProfiles', '<a/>')).toBe(
+      COMMENTED.replace('</settings >', '  <activeProfiles><a/></activeProfiles>\n</settings >'),
+    )
   })
 
   it('refuses settings without a closing tag', () => {
     expect(() => insertInto('<settings><!-- </settings> -->', 'servers', '<server/>')).toThrow('has no </settings> outside comments')
+    // A comment never closed runs to the end, as XML parsers read it.
+    expect(() => insertInto('<settings><!-- </settings>', 'servers', '<server/>')).toThrow('has no </settings> outside comments')
   })
 
   it('adds the repository as an always-active profile, before Central, with its credentials; keeps the rest', () => {
     const xml = mavenSettings('libraries.cgr.dev', TOKEN, SHIPPED)
     expect(xml).toContain('<mirrorOf>other</mirrorOf>')
     expect(xml).toContain(`<server><id>chainguard-libraries</id><username>_token</username><password>${TOKEN}</password></server>`)
+    expect(xml).toContain('<profiles><profile><id>chainguard-libraries</id><repositories><repository><id>chainguard-libraries</id>')
     expect(xml).toContain('<repository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
     expect(xml).toContain('<pluginRepository><id>chainguard-libraries</id><url>https://libraries.cgr.dev/java/</url>')
     expect(xml).toContain('<activeProfiles><activeProfile>chainguard-libraries</activeProfile></activeProfiles>')

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { mavenConf } from '../../src/libraries/mvn.js'
 
 describe('mavenConf', () => {
@@ -42,6 +42,33 @@ describe('mavenConf', () => {
     mkdirSync(join(root, 'share/maven/conf'))
     writeFileSync(join(root, 'share/maven/bin/mvn'), '#!/bin/sh\n', { mode: 0o755 })
     expect(mavenConf(join(root, 'share/maven/bin'), '-Xmx1g -Dmaven.conf=/opt/corp/conf -Dx=1')).toBe('/opt/corp/conf')
+  })
+
+  it('takes the last -Dmaven.conf of MAVEN_OPTS, as Java does, also when it opens them', () => {
+    expect(mavenConf('', '-Dmaven.conf=/first -Dmaven.conf=/second')).toBe('/second')
+    expect(mavenConf('', '-Dmaven.conf=/only')).toBe('/only')
+  })
+
+  it('says which installation has no conf folder when its conf is a file', () => {
+    const root = mkdtempSync(join(tmpdir(), 'maven-'))
+    mkdirSync(join(root, 'bin'))
+    writeFileSync(join(root, 'bin/mvn'), '#!/bin/sh\n', { mode: 0o755 })
+    writeFileSync(join(root, 'conf'), '')
+    expect(() => mavenConf(join(root, 'bin'))).toThrow(`has no conf folder (${join(root, 'conf')})`)
+  })
+
+  it('reads no mvn of the working folder (the checkout) for an empty PATH entry', () => {
+    const root = mkdtempSync(join(tmpdir(), 'maven-'))
+    mkdirSync(join(root, 'checkout'))
+    mkdirSync(join(root, 'conf'))
+    writeFileSync(join(root, 'checkout/mvn'), '#!/bin/sh\n', { mode: 0o755 })
+    const cwd = process.cwd()
+    process.chdir(join(root, 'checkout'))
+    try {
+      expect(() => mavenConf(`${delimiter}${join(root, 'empty')}`)).toThrow('mvn is not on PATH')
+    } finally {
+      process.chdir(cwd)
+    }
   })
 
   it('says to install Maven when mvn is not on PATH', () => {
