@@ -242,6 +242,26 @@ describe('one config entry, set and undone', () => {
     expect(mode(file)).toBe(0o600) // the mode it had before is on record no more: the safe one stays
   })
 
+  it('with the index removed and no entry before, removes its own and says no more', () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, '{"auths": {}}')
+    const undo = set(file, OURS)
+    rmSync(`${file}.setup-chainctl.json`)
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(read(file)).toEqual({ auths: {} })
+  })
+
+  it("two jobs logging in to two registries in one file: each puts back the user's entry for its own", () => {
+    const file = join(dir(), 'config.json')
+    const theirs = { auth: Buffer.from('me:quay').toString('base64') }
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS, 'quay.io': theirs } }))
+    const a = set(file, OURS)
+    const b = setEntry(file, 'auths', 'quay.io', OTHER, runFolder())!
+    const c = set(file, 'setup-chainctl', runFolder(), 'credHelpers')
+    expect([restoreEntry(a), restoreEntry(c), restoreEntry(b)]).toEqual(['restored', 'removed', 'restored'])
+    expect(read(file)).toEqual({ auths: { 'cgr.dev': USERS, 'quay.io': theirs } })
+  })
+
   it('removes the file and the folders it created when nothing else is in them', () => {
     const home = dir()
     const undo = set(join(home, '.docker', 'config.json'), OURS)
