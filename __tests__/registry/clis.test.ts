@@ -1,5 +1,5 @@
 // docker login/logout through a `docker` shim on PATH that records its argv and stdin.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cliLogin, eraseStored, LoginError, onPath, podmanAuthFile, storeFailure } from '../../src/registry/clis.js'
@@ -15,6 +15,7 @@ beforeEach(() => {
     join(dir, 'docker'),
     `#!/bin/sh
 printf '%s\\n' "$@" >> "${dir}/argv"
+printf '%s' "$DOCKER_CONFIG" > "${dir}/docker-config"
 echo --- >> "${dir}/argv"
 cat > "${dir}/stdin"
 if [ -f "${dir}/fail" ]; then echo "WARNING! noise" >&2; cat "${dir}/fail" >&2; exit 1; fi
@@ -38,6 +39,7 @@ describe('container CLIs', () => {
     await cliLogin(docker, 'cgr.dev', '_token', SECRET)
     expect(argv()).toBe('login\ncgr.dev\n--username\n_token\n--password-stdin\n---\n')
     expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(SECRET)
+    expect(readFileSync(join(dir, 'docker-config'), 'utf8')).toBe('/cfg') // in the config folder it was given
   })
 
   it("fails with docker's own reason", async () => {
@@ -80,6 +82,11 @@ describe('container CLIs', () => {
     expect((storeFailure(keychain, 'osxkeychain') as Error).message).toBe(
       `${keychain.message}. docker keeps logins in credsStore "osxkeychain", which can need an interactive session: set docker-config: isolated to keep this job's login in a config of its own`,
     )
+    for (const failed of ['error getting credentials - err: exit status 1', 'Error saving credentials: keychain locked']) {
+      const err = new LoginError(`docker login cgr.dev failed: ${failed}`)
+      expect((storeFailure(err, 'wincred') as Error).message).toContain('set docker-config: isolated')
+    }
+    expect(storeFailure(new Error('error storing credentials'), 'pass')).toEqual(new Error('error storing credentials')) // not a login's
     const denied = new LoginError('docker login cgr.dev failed: Error response from daemon: unauthorized')
     expect(storeFailure(denied, 'wincred')).toBe(denied) // the store is not why
   })
@@ -92,6 +99,9 @@ describe('podman auth file', () => {
     expect(podmanAuthFile({ XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux', 1000)).toBe('/run/user/1000/containers/auth.json')
     expect(podmanAuthFile({}, 'linux', 0)).toBe('/run/containers/0/auth.json')
     expect(podmanAuthFile({ HOME: '/Users/me' }, 'darwin', 501)).toBe('/Users/me/.config/containers/auth.json')
+    // XDG_RUNTIME_DIR and root's run folder are podman's on Linux only
+    expect(podmanAuthFile({ HOME: '/Users/me', XDG_RUNTIME_DIR: '/tmp/xdg' }, 'darwin', 501)).toBe('/Users/me/.config/containers/auth.json')
+    expect(podmanAuthFile({ HOME: '/var/root' }, 'darwin', 0)).toBe('/var/root/.config/containers/auth.json')
     // Windows has no HOME on hosted runners, and an MSYS one names a folder podman never reads: %USERPROFILE%, never relative.
     const windows = { HOME: '/c/Users/me', USERPROFILE: 'C:\\Users\\me' }
     expect(podmanAuthFile(windows, 'win32', -1)).toBe('C:\\Users\\me\\.config\\containers\\auth.json')
@@ -116,5 +126,10 @@ describe('PATH lookup', () => {
     expect(onPath('docker', { PATH: `/nowhere:${dir}` }, 'linux')).toBe(true)
     expect(onPath('docker', { PATH: '/nowhere' }, 'linux')).toBe(false)
     expect(onPath('docker', { PATH: dir }, 'linux')).toBe(true)
+    expect(onPath('docker', {}, 'linux')).toBe(false) // no PATH at all
+    const folders = mkdtempSync(join(tmpdir(), 'path-'))
+    mkdirSync(join(folders, 'podman')) // a folder of that name is no program
+    expect(onPath('podman', { PATH: folders }, 'linux')).toBe(false)
+    rmSync(folders, { recursive: true })
   })
 })

@@ -1,4 +1,5 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { restoreEntry, setEntry, type EntryUndo } from '../../src/registry/configentry.js'
 import { DockerConfigError } from '../../src/registry/dockerconfig.js'
@@ -7,6 +8,7 @@ import { tempDirs } from '../../test/tempdirs.ts'
 const dir = tempDirs('configentry-')
 const mode = (path: string) => statSync(path).mode & 0o777
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'))
+const entry = (file: string) => read(file).auths?.['cgr.dev']
 const OURS = { auth: Buffer.from('_token:ours').toString('base64') }
 const OTHER = { auth: Buffer.from('_token:other-run').toString('base64') }
 const USERS = { auth: Buffer.from('me:my-own').toString('base64') }
@@ -45,6 +47,7 @@ describe('one config entry, set and undone', () => {
     ['with CRLF line ends', USER.replace(/\n/g, '\r\n') + '\r\n'],
     ['spaced as a person wrote it', '{ "auths" : { "ghcr.io" : { "auth" : "dXNlcjpwYXNz" } },\n  "psFormat": "table {{.ID}}"  }\n\n'],
     ['empty', ''],
+    ['with an empty auths section, spaced', '{ "auths": { } }\n'],
   ])('gives back a file written %s byte for byte', (_how, text) => {
     const d = dir()
     const file = join(d, 'config.json')
@@ -58,7 +61,7 @@ describe('one config entry, set and undone', () => {
   it('sets an entry for good, unmarked, without a folder to keep the undo in', () => {
     const file = join(dir(), 'config.json')
     expect(setEntry(file, 'auths', 'cgr.dev', OURS)).toBeUndefined()
-    expect(read(file)).toEqual({ auths: { 'cgr.dev': OURS } })
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify({ auths: { 'cgr.dev': OURS } }, null, '\t')) // a new file as docker writes one
   })
 
   it("puts back the user's own entry, in place", () => {
@@ -104,7 +107,7 @@ describe('one config entry, set and undone', () => {
     const entry = () => read(file).auths?.['cgr.dev']
     beforeEach(() => {
       file = join(dir(), 'config.json')
-      writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } }))
+      writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } }), { mode: 0o644 })
     })
 
     it('two uses in one job (the later post step first): the first login, then the user entry, come back', () => {
@@ -112,8 +115,10 @@ describe('one config entry, set and undone', () => {
       const second = set(file, OTHER)
       expect(restoreEntry(second)).toBe('restored')
       expect(entry()).toMatchObject(OURS)
+      expect(mode(file)).toBe(0o600) // a credential of a running job is in it still
       expect(restoreEntry(first)).toBe('restored')
       expect(entry()).toEqual(USERS)
+      expect(mode(file)).toBe(0o644)
     })
 
     it('two jobs, the first ends first: it leaves the second one its login, which then puts back the user entry', () => {
@@ -234,6 +239,27 @@ describe('one config entry, set and undone', () => {
     rmSync(`${file}.setup-chainctl.json`)
     expect(restoreEntry(undo)).toBe('lost')
     expect(read(file)).toEqual({ auths: {} })
+    expect(mode(file)).toBe(0o600) // the mode it had before is on record no more: the safe one stays
+  })
+
+  it('with the index removed and no entry before, removes its own and says no more', () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, '{"auths": {}}')
+    const undo = set(file, OURS)
+    rmSync(`${file}.setup-chainctl.json`)
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(read(file)).toEqual({ auths: {} })
+  })
+
+  it("two jobs logging in to two registries in one file: each puts back the user's entry for its own", () => {
+    const file = join(dir(), 'config.json')
+    const theirs = { auth: Buffer.from('me:quay').toString('base64') }
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS, 'quay.io': theirs } }))
+    const a = set(file, OURS)
+    const b = setEntry(file, 'auths', 'quay.io', OTHER, runFolder())!
+    const c = set(file, 'setup-chainctl', runFolder(), 'credHelpers')
+    expect([restoreEntry(a), restoreEntry(c), restoreEntry(b)]).toEqual(['restored', 'removed', 'restored'])
+    expect(read(file)).toEqual({ auths: { 'cgr.dev': USERS, 'quay.io': theirs } })
   })
 
   it('removes the file and the folders it created when nothing else is in them', () => {
@@ -258,6 +284,83 @@ describe('one config entry, set and undone', () => {
     restoreEntry(undo)
     expect(lstatSync(join(d, '.docker', 'config.json')).isSymbolicLink()).toBe(true)
     expect(readFileSync(join(d, 'dotfiles', 'docker.json'), 'utf8')).toBe(USER)
+  })
+
+  it('with no file before, keeps the file when a step logged in elsewhere meanwhile, taking out only its own', () => {
+    const home = dir()
+    const file = join(home, '.docker', 'config.json')
+    const undo = set(file, OURS)
+    setEntry(file, 'auths', 'ghcr.io', USERS) // a later step's docker login ghcr.io
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(read(file)).toEqual({ auths: { 'ghcr.io': USERS } })
+    expect(readdirSync(join(home, '.docker'))).toEqual(['config.json'])
+  })
+
+  it('keeps a section it added when a step logged in to another registry there meanwhile', () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, '{"psFormat": "table"}')
+    const undo = set(file, OURS)
+    setEntry(file, 'auths', 'ghcr.io', USERS)
+    expect(restoreEntry(undo)).toBe('removed')
+    expect(read(file)).toEqual({ psFormat: 'table', auths: { 'ghcr.io': USERS } })
+  })
+
+  it('a step removed the config: nothing to undo, nothing of this run left beside it', () => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, '{}')
+    const undo = set(file, OURS)
+    rmSync(file)
+    expect(restoreEntry(undo)).toBe('gone')
+    expect(readdirSync(d).filter((f) => f.startsWith('config.json'))).toEqual([])
+  })
+
+  it.each([
+    ['the runner temp folder itself', () => dir()],
+    ['a folder named like a run folder but not one', () => mkdtempSync(join(dir(), 'setup-chainctl-x'))],
+    ['a folder whose name only ends like a run folder', () => mkdtempSync(join(dir(), 'old-setup-chainctl-'))],
+    ['a folder inside a run folder', () => mkdtempSync(join(runFolder(), 'sub'))],
+  ])("an index naming %s as a run's never keeps that login alive", (_what, folder) => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } }))
+    const stale = set(file, OTHER)
+    const index = `${file}.setup-chainctl.json`
+    writeFileSync(index, readFileSync(index, 'utf8').replace(JSON.stringify(stale.folder), JSON.stringify(folder())))
+    const undo = set(file, OURS)
+    expect(restoreEntry(undo)).toBe('restored')
+    expect(entry(file)).toEqual(USERS) // not the other login, whose run is not alive
+  })
+
+  it.each([
+    ['no list of keys', (i: Record<string, unknown>) => ({ ...i, keys: 5 })],
+    ['a null list of keys', (i: Record<string, unknown>) => ({ ...i, keys: null })],
+    ['no file as found', (i: Record<string, unknown>) => ({ ...i, found: null })],
+    ['another file', (i: Record<string, unknown>) => ({ ...i, file: join(tmpdir(), 'elsewhere.json') })],
+  ])('an index with %s is started again, and the user entry still comes back', (_what, spoil) => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } }))
+    const index = `${file}.setup-chainctl.json`
+    const first = set(file, OTHER)
+    rmSync(first.folder, { recursive: true }) // the run was killed
+    writeFileSync(index, JSON.stringify(spoil(JSON.parse(readFileSync(index, 'utf8')))))
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': USERS } })) // the user logged in again
+    const undo = set(file, OURS)
+    expect(restoreEntry(undo)).toBe('restored')
+    expect(entry(file)).toEqual(USERS)
+    expect(readdirSync(join(file, '..')).filter((f) => f.startsWith('config.json'))).toEqual(['config.json'])
+  })
+
+  it.each([
+    ['a string', '"cgr.dev"'],
+    ['a number', '42'],
+    ['null', 'null'],
+  ])('refuses a config whose auths is %s, rewriting nothing', (_what, auths) => {
+    const d = dir()
+    const file = join(d, 'config.json')
+    writeFileSync(file, `{"auths": ${auths}}`)
+    expect(() => set(file, OURS)).toThrow(new DockerConfigError(`${file}: "auths" is not a JSON object`))
+    expect(readFileSync(file, 'utf8')).toBe(`{"auths": ${auths}}`)
+    expect(readdirSync(d).filter((f) => f.startsWith('config.json'))).toEqual(['config.json'])
   })
 
   it('refuses to rewrite a config it cannot read, leaving it as it was', () => {

@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freshToken, installHelper, needsRefresh, registryHost } from '../../src/registry/credhelper.js'
+import { freshToken, installHelper, loadSettings, needsRefresh, registryHost } from '../../src/registry/credhelper.js'
 
 describe('credential helper logic', () => {
   it('refreshes with five minutes left, or half the lifetime of a short-lived token', () => {
     const hour = { token: 't', iat: 0, exp: 3600 }
     expect(needsRefresh(hour, 3000)).toBe(false)
+    expect(needsRefresh(hour, 3300)).toBe(false) // five minutes left exactly
     expect(needsRefresh(hour, 3301)).toBe(true)
     const minute = { token: 't', iat: 0, exp: 60 }
     expect(needsRefresh(minute, 29)).toBe(false)
@@ -18,6 +19,7 @@ describe('credential helper logic', () => {
     expect(registryHost('cgr.dev')).toBe('cgr.dev')
     expect(registryHost('https://cgr.dev')).toBe('cgr.dev')
     expect(registryHost('https://CGR.dev/v2/\n')).toBe('cgr.dev')
+    expect(registryHost('HTTPS://cgr.dev')).toBe('cgr.dev')
     expect(registryHost('localhost:5000')).toBe('localhost:5000')
     expect(registryHost('https://index.docker.io/v1/')).toBe('index.docker.io')
   })
@@ -94,5 +96,49 @@ describe('helper get', () => {
     ).resolves.toBe(token)
     const never = () => Promise.reject(new Error('exchanged again'))
     await expect(freshToken(settings(cacheFile), () => undefined, never)).resolves.toBe(token)
+  })
+
+  it('keeps a token that names no expiry for five minutes', async () => {
+    const cacheFile = join(mkdtempSync(join(tmpdir(), 'helper-')), 'token.json')
+    const token = jwt({ sub: 'x' })
+    await expect(
+      freshToken(
+        settings(cacheFile),
+        () => undefined,
+        async () => token,
+      ),
+    ).resolves.toBe(token)
+    const now = Math.floor(Date.now() / 1000)
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8')).exp).toBeGreaterThanOrEqual(now + 299)
+    await expect(
+      freshToken(
+        settings(cacheFile),
+        () => undefined,
+        () => Promise.reject(new Error('exchanged again')),
+      ),
+    ).resolves.toBe(token)
+  })
+
+  it.each([
+    ['not JSON', '{"token": '],
+    ['no token', JSON.stringify({ iat: 1, exp: 9999999999 })],
+    ['no issue time', JSON.stringify({ token: 'old', exp: 9999999999 })],
+    ['no expiry', JSON.stringify({ token: 'old', iat: 1 })],
+  ])('exchanges a fresh token when the cache has %s', async (_what, text) => {
+    const cacheFile = join(mkdtempSync(join(tmpdir(), 'helper-')), 'token.json')
+    writeFileSync(cacheFile, text)
+    const token = jwt({ exp: Math.floor(Date.now() / 1000) + 3600 })
+    await expect(
+      freshToken(
+        settings(cacheFile),
+        () => undefined,
+        async () => token,
+      ),
+    ).resolves.toBe(token)
+  })
+
+  it("says the job's post step has run when its settings are gone", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'helper-')), 'settings.json')
+    expect(() => loadSettings(file)).toThrow(`settings ${file} are gone (the job's post step has run)`)
   })
 })

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   dockerConfigDir,
@@ -55,8 +55,59 @@ describe('docker config files', () => {
     const file = join(dir(), 'config.json')
     writeFileSync(file, '{ not json')
     expect(() => loadConfig(file)).toThrow(`${file} is not valid JSON; fix or remove it`)
-    writeFileSync(file, '[]')
-    expect(() => loadConfig(file)).toThrow(`${file} is not a JSON object`)
+    for (const text of ['[]', 'null', '"cgr.dev"', '42']) {
+      writeFileSync(file, text)
+      expect(() => loadConfig(file)).toThrow(`${file} is not a JSON object`)
+    }
+    writeFileSync(file, ' \n\t\n') // blank: docker reads it as an empty config too
+    expect(loadConfig(file).config).toEqual({})
+  })
+
+  it('writes a one-line config that ends in a newline on one line, and a multi-line one it cannot read the indentation of with tabs', () => {
+    const file = join(dir(), 'config.json')
+    for (const [text, written] of [
+      ['{"auths":{}}\n', '{"auths":{},"credHelpers":{"cgr.dev":"x"}}\n'],
+      ['{ "auths": {}\n}', '{\n\t"auths": {},\n\t"credHelpers": {\n\t\t"cgr.dev": "x"\n\t}\n}'],
+    ]) {
+      writeFileSync(file, text)
+      const loaded = loadConfig(file)
+      loaded.config.credHelpers = { 'cgr.dev': 'x' }
+      saveConfig(file, loaded, 0o600)
+      expect(readFileSync(file, 'utf8')).toBe(written)
+    }
+  })
+
+  it.each(['\\u003c', '\\u003e', '\\u0026'])("keeps Go's escape %s in a file docker wrote with it", (escape) => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, `{"psFormat": "a${escape}b <>&"}`)
+    const loaded = loadConfig(file)
+    loaded.config.credHelpers = {}
+    saveConfig(file, loaded, 0o600)
+    expect(readFileSync(file, 'utf8')).toBe(`{"psFormat":"a${escape}b \\u003c\\u003e\\u0026","credHelpers":{}}`)
+  })
+
+  it('makes the folder of a secret file 0700 when it is not there, and gives the file its mode whatever the umask', () => {
+    const file = join(dir(), 'new', 'deeper', 'secret.json')
+    const umask = process.umask(0o077)
+    try {
+      writeSecretFile(file, 'x', 0o644)
+    } finally {
+      process.umask(umask)
+    }
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700)
+    expect(statSync(file).mode & 0o777).toBe(0o644)
+  })
+
+  // A runner running as root must not take a user's config (or a new file in the user's folder) from that user.
+  ;(process.getuid?.() === 0 ? it : it.skip)("run as root, keeps a file's owner, and gives a new one its folder's owner", () => {
+    const d = dir()
+    chownSync(d, 4242, 4343)
+    const made = join(d, 'config.json')
+    writeSecretFile(made, '{}')
+    expect([statSync(made).uid, statSync(made).gid]).toEqual([4242, 4343])
+    chownSync(made, 5151, 5252)
+    writeSecretFile(made, '{"auths":{}}')
+    expect([statSync(made).uid, statSync(made).gid]).toEqual([5151, 5252])
   })
 
   it('finds the real file behind symbolic links, as docker does, dangling ones too', () => {
@@ -91,6 +142,8 @@ describe('docker config files', () => {
     expect(storedEntry(file, 'x.io')).toBeUndefined() // docker's marker for a credential kept in a store
     expect(storedEntry(file, 'y.io')).toEqual({ identitytoken: 't' })
     expect(storedEntry(file, 'z.io')).toBeUndefined()
+    writeFileSync(file, JSON.stringify({ auths: { 'cgr.dev': null, 'x.io': 'YTpi' } })) // not entries a CLI writes
+    expect([storedEntry(file, 'cgr.dev'), storedEntry(file, 'x.io')]).toEqual([undefined, undefined])
   })
 
   it('writes a registry-only .dockerconfigjson', () => {
