@@ -4,22 +4,20 @@
 // The front can refuse an account's credentials, and deny it a repository: the token it then
 // grants has no pull, and a request with it is answered 403 DENIED, as cgr.dev answers a pull the
 // identity may not make (docker shows `Head ".../manifests/latest": denied`).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomUUID } from 'node:crypto'
-import { mkdirSync, openSync, writeFileSync } from 'node:fs'
+// The registry behind it is in registry-backend.ts, the images it is seeded with in registry-images.ts.
+import type { ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { request } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { json, serve, type Listen, type Running } from './http.ts'
 import { now, sign, signerFromPem, verify, type Signer } from './jwt.ts'
 import { certDerBase64, read, type Pki } from './pki.ts'
+import { startBackend, TOKEN_ISSUER } from './registry-backend.ts'
+import { pushImage, type ImageFormat } from './registry-images.ts'
 import { stopProcess } from './runner.ts'
 
 export const SEEDED_IMAGE = 'chainguard/hello'
 /** A second repository, of an organization, with several tags: OCI indexes, as cgr.dev serves. */
 export const SEEDED_TAGS: Record<string, string[]> = { 'acme.com/python': ['3.12', '3.12-dev'] }
-const TOKEN_ISSUER = 'sandbox-cgr-token'
 
 export interface RegistryOptions {
   /** Host name clients use, e.g. cgr.dev; also the token service name. */
@@ -60,31 +58,6 @@ export interface Registry extends Running {
   process: ChildProcess
 }
 
-export type ImageFormat = 'docker' | 'oci-index'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-    s.once('error', reject)
-  })
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) }) // a backend that takes the connection but never answers
-      return
-    } catch {
-      if (Date.now() > until) throw new Error(`registry did not start at ${url}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-}
-
 function registryToken(
   signer: Signer,
   service: string,
@@ -115,28 +88,8 @@ function authenticate(header: string | undefined, o: RegistryOptions): string | 
 
 export async function startRegistry(where: Listen, o: RegistryOptions): Promise<Registry> {
   const signer = signerFromPem(read(o.pki.tokenKey), { x5c: [certDerBase64(o.pki.tokenCert)] })
-  const port = await freePort()
-  const backend = `http://127.0.0.1:${port}`
-  mkdirSync(join(o.dataDir, 'storage'), { recursive: true })
-  const config = join(o.dataDir, 'config.yml')
   const realm = `${where.tls ? 'https' : 'http'}://${where.name ?? where.host}${where.port && where.port !== 443 ? `:${where.port}` : ''}/token`
-  writeFileSync(
-    config,
-    `version: 0.1
-log: { level: warn }
-storage: { filesystem: { rootdirectory: ${join(o.dataDir, 'storage')} }, delete: { enabled: true } }
-http: { addr: 127.0.0.1:${port}, secret: sandbox-${randomUUID()} }
-auth:
-  token: { realm: "${realm}", service: "${o.service}", issuer: ${TOKEN_ISSUER}, rootcertbundle: ${o.pki.tokenCert} }
-`,
-  )
-  const log = openSync(join(o.dataDir, 'registry.log'), 'a')
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] })
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}; see ${o.dataDir}/registry.log`))),
-  )
-  await Promise.race([waitFor(`${backend}/v2/`, 10_000), exited])
-  exited.catch(() => undefined)
+  const { url: backend, process: child } = await startBackend({ dataDir: o.dataDir, realm, service: o.service, tokenCert: o.pki.tokenCert })
 
   const tokenRequests: TokenRequest[] = []
   const issued: string[] = []
@@ -227,100 +180,4 @@ auth:
     },
   }
   return self
-}
-
-/** Each seeding request, body included, ends within 10 s: a stuck backend fails the sandbox's start, not the whole run. */
-const bounded = () => AbortSignal.timeout(10_000)
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-
-/**
- * Pushes a tiny one-layer image straight to the backend: a docker v2 manifest, or an OCI index
- * over one linux/amd64 OCI manifest. Returns the digest of what the tag names.
- */
-async function pushImage(
-  backend: string,
-  token: string,
-  image: { repository: string; tag: string; content: string; format: ImageFormat },
-): Promise<string> {
-  const auth = { Authorization: `Bearer ${token}` }
-  const oci = image.format === 'oci-index'
-  const tar = tarFile('hello.txt', image.content)
-  const layer = gzipSync(tar)
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Cmd: ['/hello.txt'] },
-      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-    }),
-  )
-  for (const blob of [layer, config]) {
-    const start = await fetch(`${backend}/v2/${image.repository}/blobs/uploads/`, { method: 'POST', headers: auth, signal: bounded() })
-    const location = new URL(start.headers.get('location') ?? '', backend)
-    location.searchParams.set('digest', sha256(blob))
-    const put = await fetch(location, {
-      method: 'PUT',
-      headers: { ...auth, 'Content-Type': 'application/octet-stream' },
-      body: blob,
-      signal: bounded(),
-    })
-    if (put.status !== 201) throw new Error(`seeding blob failed: HTTP ${put.status} ${await put.text()}`)
-  }
-  const putManifest = async (ref: string, manifest: { mediaType: string }) => {
-    const body = Buffer.from(JSON.stringify(manifest))
-    const put = await fetch(`${backend}/v2/${image.repository}/manifests/${ref}`, {
-      method: 'PUT',
-      headers: { ...auth, 'Content-Type': manifest.mediaType },
-      body,
-      signal: bounded(),
-    })
-    if (put.status !== 201) throw new Error(`seeding manifest failed: HTTP ${put.status} ${await put.text()}`)
-    return { digest: sha256(body), size: body.length, mediaType: manifest.mediaType }
-  }
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: oci ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.docker.distribution.manifest.v2+json',
-    config: {
-      mediaType: oci ? 'application/vnd.oci.image.config.v1+json' : 'application/vnd.docker.container.image.v1+json',
-      size: config.length,
-      digest: sha256(config),
-    },
-    layers: [
-      {
-        mediaType: oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-        size: layer.length,
-        digest: sha256(layer),
-      },
-    ],
-  }
-  if (!oci) return (await putManifest(image.tag, manifest)).digest
-  const platform = await putManifest(sha256(Buffer.from(JSON.stringify(manifest))), manifest)
-  const index = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ ...platform, platform: { architecture: 'amd64', os: 'linux' } }],
-  }
-  return (await putManifest(image.tag, index)).digest
-}
-
-/** A ustar archive holding one regular file. */
-function tarFile(name: string, content: string): Buffer {
-  const data = Buffer.from(content)
-  const header = Buffer.alloc(512)
-  const field = (value: string, offset: number, length: number) => header.write(value, offset, length, 'ascii')
-  field(name, 0, 100)
-  field('0000644\0', 100, 8)
-  field('0000000\0', 108, 8)
-  field('0000000\0', 116, 8)
-  field(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12)
-  field('00000000000\0', 136, 12)
-  field('        ', 148, 8)
-  field('0', 156, 1)
-  field('ustar\0', 257, 6)
-  field('00', 263, 2)
-  const sum = header.reduce((a, b) => a + b, 0)
-  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8)
-  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512)
-  data.copy(padded)
-  return Buffer.concat([header, padded, Buffer.alloc(1024)])
 }
