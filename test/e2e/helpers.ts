@@ -1,11 +1,11 @@
-// Shared pieces of the end-to-end suite: recording docker and podman wrappers, leak scans, and
-// users' docker configs to compare before and after.
+// Shared pieces of the end-to-end suite: recording docker and podman wrappers, leak scans, users'
+// docker configs to compare before and after, self-hosted jobs, and what chainctl did in a job.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import { laterStep, newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index.ts'
+import { fileCommands, laterStep, newJob, scratchDir, type Job, type StepResult } from '../sandbox/runner.ts'
+import { IDENTITY, PULL_IDENTITY, startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index.ts'
 
 const shimDir = scratchDir('cli-shim-')
 // Records every docker and podman argv (one per line) next to the job, then runs the real CLI.
@@ -33,16 +33,44 @@ export function job(sb: Sandbox, opts: { oidc?: boolean; home?: string } = {}): 
   return j
 }
 
-function calls(j: Job, cli: 'docker' | 'podman'): string[] {
+/** Every run of a CLI in the job, as its argv on one line (the fake chainctl records its own too). */
+function calls(j: Job, cli: 'docker' | 'podman' | 'chainctl'): string[] {
   const log = join(j.dir, `${cli}-argv.log`)
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
 }
 export const dockerCalls = (j: Job) => calls(j, 'docker')
 export const podmanCalls = (j: Job) => calls(j, 'podman')
+export const chainctlCalls = (j: Job) => calls(j, 'chainctl')
+
+/** A job on a self-hosted runner whose HOME other jobs share. */
+export function selfHosted(sb: Sandbox, home: string, opts: { oidc?: boolean } = {}): Job {
+  const j = job(sb, { home, ...opts })
+  j.env.RUNNER_ENVIRONMENT = 'self-hosted'
+  return j
+}
+
+/** The inputs of a registry login alone (no chainctl install): with the job's identity, with docker alone, or with the pull token. */
+export const loginOnly = { identity: IDENTITY, install: 'false' }
+export const dockerLoginOnly = { ...loginOnly, 'container-cli': 'docker' }
+export const pullTokenLogin = (sb: Sandbox) => ({
+  username: PULL_IDENTITY,
+  password: sb.pullToken,
+  install: 'false',
+  'container-cli': 'docker',
+})
 
 /** skopeo in a later step of the job: whether the registry login it finds lets it read the sandbox's image. */
 export const skopeo = (j: Job) =>
   laterStep(j, 'skopeo', ['inspect', '--retry-times', '0', '--format', '{{.Name}}', 'docker://cgr.dev/chainguard/hello:latest'])
+
+/** Who podman (in a later step) is logged in to cgr.dev as, from the auth file it reads itself. */
+export const podmanLogin = async (j: Job) => {
+  const r = await laterStep(j, 'podman', ['login', '--get-login', 'cgr.dev'])
+  return r.code === 0 ? r.stdout.trim() : `not logged in: ${r.stderr.trim()}`
+}
+export const podmanAuth = (j: Job) => join(j.env.XDG_RUNTIME_DIR, 'containers', 'auth.json')
+export const exportedDockerConfig = (j: Job) => fileCommands(j.files.env).DOCKER_CONFIG
+export const CLIS = ['docker', 'podman', 'docker,podman']
 
 /** A second use of the action in the same job: the same job, with a state of its own (as the runner keeps per step). */
 export function anotherUse(j: Job): Job {
@@ -174,3 +202,26 @@ export function failChainctlLogins(j: Job, ...failures: string[]): void {
   mkdirSync(dir, { recursive: true })
   failures.forEach((f, i) => writeFileSync(join(dir, String(i)), `${f}\n`))
 }
+
+/** Puts back what a chainctl test may change in the stand-ins: download faults, STS hangs, the wire's delays and records. */
+export function resetStandIns(sb: Sandbox): void {
+  sb.downloads.requests.length = 0
+  sb.downloads.tamper = false
+  sb.downloads.faults.length = 0
+  sb.sts.faults.length = 0 // a test whose chainctl logins were stopped early leaves no hang for the next
+  sb.wire.delayMs = 0
+  sb.wire.slow = {}
+  sb.wire.served.length = 0
+}
+
+/** chainctl's three logins for an identity: the API's, apk's and libraries'. */
+export const LOGINS = [
+  `auth login --identity ${IDENTITY} -v=0 `,
+  `auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=0 `,
+  `auth login --identity ${IDENTITY} --audience libraries.cgr.dev -v=0 `,
+]
+/** Every chainctl executable in the job's tool cache, as <tool>/<version>/<arch>/chainctl. */
+export const cacheEntries = (j: Job) =>
+  readdirSync(j.env.RUNNER_TOOL_CACHE, { recursive: true })
+    .map(String)
+    .filter((p) => /(^|\/)chainctl$/.test(p) && statSync(join(j.env.RUNNER_TOOL_CACHE, p)).isFile())
