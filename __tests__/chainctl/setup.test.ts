@@ -15,10 +15,10 @@ import { tempDirs } from '../../test/tempdirs.ts'
 const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
 const dir = tempDirs('chainctl-setup-')
 // Each run: "<its token cache>|<CHAINCTL_CONFIG>|<arguments>"; a run whose arguments hold $REFUSE fails as chainctl
-// does, and with $BUSY the first run fails as with a busy STS.
+// does, and with $BUSY the first run fails as with a busy STS (mkdir: the logins run at once, only one may win).
 const CHAINCTL = Buffer.from(
   '#!/bin/sh\necho "$XDG_CACHE_HOME|$CHAINCTL_CONFIG|$*" >> "$RUNS"\n' +
-    '[ -n "$BUSY" ] && [ ! -f "$BUSY" ] && { touch "$BUSY"; echo "Error: rpc error: code = Unavailable desc = connection error" >&2; exit 1; }\n' +
+    '[ -n "$BUSY" ] && mkdir "$BUSY" 2>/dev/null && { echo "Error: rpc error: code = Unavailable desc = connection error" >&2; exit 1; }\n' +
     'case "$*" in *"${REFUSE:-none}"*) echo "Error: rpc error: code = PermissionDenied desc = permission denied" >&2; exit 1;; esac\n',
 )
 let server: Server
