@@ -8,10 +8,10 @@ import { exchangeToken } from '../src/token/sts.js'
 import { DEFAULT_POLICY } from '../src/net/retry.js'
 
 export const IDENTITY = '4cf15780a13a9b6576d8b357e6524554c8c12a18/a4ccb5bb6d0b8a38'
-// Two attempts of 200 ms: a client without a whole-attempt deadline would never finish. The overall
+// Two attempts of 300 ms: a client without a whole-attempt deadline would never finish. The overall
 // deadline is far (30 s), so a test sees whether an attempt ended by its own.
-export const policy = { ...DEFAULT_POLICY, attempts: 2, baseMs: 20, capMs: 50, timeoutMs: 200, deadlineMs: 30_000 }
-// For tests about something other than time: 200 ms per attempt runs out on a loaded machine
+export const policy = { ...DEFAULT_POLICY, attempts: 2, baseMs: 20, capMs: 50, timeoutMs: 300, deadlineMs: 30_000 }
+// For tests about something other than time: 300 ms per attempt runs out on a loaded machine
 // (Stryker's instrumented code beside other jobs) and a retry would hide what they check.
 export const roomy = { ...policy, timeoutMs: 10_000 }
 export const noMask = () => undefined
