@@ -12,7 +12,9 @@ const closing: Array<() => void> = []
 afterEach(() => closing.splice(0).forEach((close) => close()))
 
 /** A server that counts its requests. */
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; requests: () => number }> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+): Promise<{ url: string; requests: () => number }> {
   let requests = 0
   const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => handler(req, res, ++requests))
