@@ -1,4 +1,4 @@
-import { decodeClaims, expiresAt } from '../../src/token/jwt.js'
+import { decodeClaims, expiresAt, expiryOf } from '../../src/token/jwt.js'
 
 /** A JWT whose payload is `json` as written (JSON.stringify cannot write 1e400). */
 const rawJwt = (json: string) => ['{"alg":"none"}', json].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.sig'
@@ -35,5 +35,10 @@ describe('claims', () => {
     expect(expiresAt({ exp: -62167219200 })).toBe('0000-01-01T00:00:00Z')
     expect(expiresAt({ exp: 0 })).toBe('1970-01-01T00:00:00Z')
     expect(expiresAt({ exp: 1795093445.999 })).toBe('2026-11-19T13:04:05Z') // a fraction of a second is dropped
+  })
+
+  it("names a token's expiry, or none for a token that is no JWT (a pull token, an opaque token)", () => {
+    expect(expiryOf(jwt({ exp: 1795093445 }))).toBe('2026-11-19T13:04:05Z')
+    for (const token of ['opaque-token', 'a.%%%.c', jwt([1])]) expect(expiryOf(token)).toBeUndefined()
   })
 })

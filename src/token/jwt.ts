@@ -27,3 +27,12 @@ export function expiresAt(claims: Claims): string | undefined {
   const year = date.getUTCFullYear()
   return year >= 0 && year <= 9999 ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined
 }
+
+/** A token's expiry as expiresAt names it; undefined for a token that is no JWT (pull tokens, opaque tokens). */
+export function expiryOf(token: string): string | undefined {
+  try {
+    return expiresAt(decodeClaims(token))
+  } catch {
+    return undefined
+  }
+}
