@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { send, UnreachableError, type RequestOptions } from '../../src/net/http.js'
 import { DEFAULT_POLICY } from '../../src/net/retry.js'
+import { exchangeToken } from '../../src/token/sts.js'
 
 const policy = { ...DEFAULT_POLICY, attempts: 2, baseMs: 1, capMs: 2, timeoutMs: 1000, deadlineMs: 5000, rateLimit: undefined }
 
@@ -82,5 +83,24 @@ describe('a status to retry', () => {
     const retries: string[] = []
     expect((await get(sts.url, { onRetry: (m) => retries.push(m) })).status).toBe(503)
     expect(retries).toEqual([expect.stringMatching(/^STS answered HTTP 503; retry 1\/1 in 0\.0s$/)])
+  })
+})
+
+describe('a refusal whose page is cut short', () => {
+  // An auth failure is not retried, page or no page: the user learns which permission or subject to fix, not of an outage.
+  it.each([401, 403])('is still the STS refusing the exchange with HTTP %i, asked once', async (status) => {
+    const sts = await serve(cut(status, 'length'))
+    const x = { issuer: sts.url, identity: 'org/id', audience: 'cgr.dev', idToken: 'a.b.c' }
+    await expect(exchangeToken(x, { policy, mask: () => undefined })).rejects.toMatchObject({
+      status,
+      message: expect.stringMatching(new RegExp(`^Chainguard STS answered HTTP ${status} with an unexpected body`)),
+    })
+    expect(sts.requests()).toBe(1)
+  })
+
+  it('is still a 404 to the download: the release has no such file', async () => {
+    const mirror = await serve(cut(404, 'chunked'))
+    const res = await get(mirror.url, { sink: async () => undefined, maxBytes: 1 << 20 })
+    expect([res.status, res.data.toString(), mirror.requests()]).toEqual([404, '{"token":"eyJhbGciOi', 1])
   })
 })
