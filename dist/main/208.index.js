@@ -192,7 +192,7 @@ async function setupLibraries(opts, creds, log) {
         configured[ecosystem] = config.clients;
         log.info(`Chainguard Libraries for ${ecosystem}: ${config.clients.join(', ')} use https://${opts.host}${PATHS[ecosystem]} as ${USERNAME}`);
     }
-    const expiry = (0,jwt/* expiresAt */.W)((0,jwt/* decodeClaims */.Y)(token));
+    const expiry = (0,jwt/* expiryOf */.p1)(token);
     log.info(`The libraries token expires at ${expiry ?? 'an unknown time'} (about an hour): use this action again before a step that starts later`);
     return { configured, expiresAt: expiry };
 }

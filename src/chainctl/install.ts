@@ -7,7 +7,6 @@ import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { createHash } from 'node:crypto'
 import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { basename, join } from 'node:path'
 import { oneLine } from '../util/text.js'
@@ -17,6 +16,7 @@ import { assetNames, firstListed, ReleaseError, toolCacheName, versionFromMetada
 import { DEFAULT_POLICY } from '../net/retry.js'
 import { jobTemp } from '../util/home.js'
 import { cacheEnv, writeLauncher } from './private.js'
+import { copyHashing, Uncopyable } from './cachecopy.js'
 
 /** chainctl is about 60 MB: this is room to grow, not room to fill a disk. */
 const MAX_BINARY_BYTES = 512 * 1024 * 1024
@@ -73,43 +73,6 @@ async function published(base: string, files: string[], version: string, opts: P
   return listed
 }
 
-// Two 1 MiB buffers in turn: streams took a fresh 64 KiB buffer for each of a 64 MiB file's 1024
-// chunks (3.5 times the page faults) and twice the CPU, and the copy held chainctl's logins back.
-const COPY_CHUNK = 1024 * 1024
-
-/** Writes all of `chunk` at `at`: a write may take fewer bytes than it was given. */
-async function writeAll(file: FileHandle, chunk: Buffer, at: number): Promise<void> {
-  for (let done = 0; done < chunk.length;) done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten
-}
-
-/**
- * Copies `from` to `to`, a new file (0600), in one pass, hashing the bytes written: the copy's
- * sha256. A chunk is read and hashed while the one before it is being written.
- */
-async function copyHashing(from: string, to: string): Promise<string> {
-  const hash = createHash('sha256')
-  const source = await open(from, 'r')
-  const copy = await open(to, 'wx', 0o600).catch((err: Error) => source.close().then(() => Promise.reject(err)))
-  let writing = Promise.resolve()
-  try {
-    const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)]
-    for (let at = 0, turn = 0; ; turn ^= 1) {
-      const { bytesRead } = await source.read(buffers[turn], 0, COPY_CHUNK, at) // not the buffer being written
-      if (bytesRead === 0) break
-      const chunk = buffers[turn].subarray(0, bytesRead)
-      hash.update(chunk)
-      await writing
-      writing = writeAll(copy, chunk, at)
-      at += bytesRead
-    }
-    await writing
-  } finally {
-    await writing.catch(() => undefined) // after a failed read: no write left running on a closed file
-    await Promise.all([source.close(), copy.close()])
-  }
-  return hash.digest('hex')
-}
-
 /** A copy of a cached chainctl on its way into the job's folder. */
 interface Copying {
   /** The tool cache's folder of that version. */
@@ -123,7 +86,12 @@ function copyIfCached(tool: string, version: string | undefined, exe: string, pa
   const dir = version && tc.find(tool, version, arch())
   if (!dir) return undefined
   // Asynchronous, not copyFileSync: a 64 MiB copy must not stall the registry login running alongside.
-  return { dir, hashed: copyHashing(join(dir, exe), path).catch((err: NodeJS.ErrnoException) => `unreadable (${err.code})`) }
+  return {
+    dir,
+    hashed: copyHashing(join(dir, exe), path, MAX_BINARY_BYTES).catch((err: NodeJS.ErrnoException) =>
+      err instanceof Uncopyable ? err.message : `unreadable (${err.code})`,
+    ),
+  }
 }
 
 /** The newest version of `tool` the tool cache holds for this runner's architecture. */

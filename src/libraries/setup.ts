@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { mavenConf } from './mvn.js'
 import { randomBytes } from 'node:crypto'
 import type { Credentials } from '../token/credentials.js'
-import { decodeClaims, expiresAt } from '../token/jwt.js'
+import { expiryOf } from '../token/jwt.js'
 import { send } from '../net/http.js'
 import { remember } from '../util/state.js'
 import { homeDir, jobTemp } from '../util/home.js'
@@ -95,7 +95,7 @@ export async function setupLibraries(opts: LibrariesOptions, creds: Credentials,
       `Chainguard Libraries for ${ecosystem}: ${config.clients.join(', ')} use https://${opts.host}${PATHS[ecosystem]} as ${USERNAME}`,
     )
   }
-  const expiry = expiresAt(decodeClaims(token))
+  const expiry = expiryOf(token)
   log.info(
     `The libraries token expires at ${expiry ?? 'an unknown time'} (about an hour): use this action again before a step that starts later`,
   )

@@ -130,8 +130,9 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
     if (opts.statusOnly) return { status, headers: res.message.headers, data: Buffer.alloc(0) }
     const tooLarge = () =>
       new BodyTooLargeError(`${opts.service} answered HTTP ${status} with a body over the ${size(limit)} limit; stopped reading it`)
-    // A status to retry stays one, whatever its page: the part within the cap is kept for the message.
-    const truncate = isRetryableStatus(status)
+    // Only a 200 must come whole (a token, a binary): any other status is the answer whatever its page,
+    // of which the part within the cap is kept for the message. A 429 keeps its Retry-After; a 403 is not retried as an outage.
+    const truncate = status !== 200
     // A HEAD's Content-Length is the size of what a GET would bring: it has no body.
     if (req.method !== 'HEAD' && !truncate && Number(res.message.headers['content-length']) > limit) throw tooLarge()
     const body = capped(res.message, limit, tooLarge)
@@ -144,7 +145,7 @@ async function attempt(req: Request, timeoutMs: number, opts: RequestOptions): P
       for await (const chunk of body) chunks.push(chunk)
     } catch (err) {
       // The status is the answer: a page over the cap, still coming at the deadline, cut off or garbled
-      // does not turn a 429 into a timeout or a network error (its Retry-After and schedule would be lost).
+      // does not turn a 429 into a timeout or a network error, nor an auth failure into one to retry.
       if (!truncate || opts.signal?.aborted) throw err
     }
     return { status, headers: res.message.headers, data: Buffer.concat(chunks) }

@@ -1,7 +1,7 @@
 // Produces the registry credentials: a Chainguard token for the identity, or the given pull token.
 import * as core from '@actions/core'
 import { explainAuthFailure, isAuthFailure } from './errors.js'
-import { decodeClaims, expiresAt } from './jwt.js'
+import { decodeClaims, expiryOf } from './jwt.js'
 import { getIdToken } from './oidc.js'
 import { exchangeToken, StsError } from './sts.js'
 
@@ -28,14 +28,6 @@ export interface Credentials {
 }
 
 const onRetry = (message: string) => core.warning(message)
-
-function expiryOf(token: string): string | undefined {
-  try {
-    return expiresAt(decodeClaims(token))
-  } catch {
-    return undefined // pull tokens need not be JWTs
-  }
-}
 
 function showClaims(idToken: string, identity: string, status: number): void {
   try {

@@ -21,7 +21,18 @@ export function decodeClaims(jwt: string): Claims {
 export function expiresAt(claims: Claims): string | undefined {
   const exp = claims.exp
   if (typeof exp !== 'number') return undefined
-  // Past Date's range (±8.64e12 s, or 1e400 read as Infinity) there is no such time to name.
+  // RFC 3339 writes years 0000 to 9999 only: past them (or past Date's range, or 1e400 read as
+  // Infinity) Date writes +010000-... or throws, so there is no time to name.
   const date = new Date(exp * 1000)
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const year = date.getUTCFullYear()
+  return year >= 0 && year <= 9999 ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined
+}
+
+/** A token's expiry as expiresAt names it; undefined for a token that is no JWT (pull tokens, opaque tokens). */
+export function expiryOf(token: string): string | undefined {
+  try {
+    return expiresAt(decodeClaims(token))
+  } catch {
+    return undefined
+  }
 }

@@ -1,8 +1,8 @@
-export const id = 691;
-export const ids = [691];
+export const id = 951;
+export const ids = [951];
 export const modules = {
 
-/***/ 691:
+/***/ 8951:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -69,8 +69,6 @@ var tool_cache = __webpack_require__(9805);
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var external_node_fs_promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __webpack_require__(6466);
 // EXTERNAL MODULE: external "node:path"
@@ -177,6 +175,71 @@ function writeLauncher(dir, exe, env, platform = process.platform) {
     return dir;
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var external_node_fs_promises_ = __webpack_require__(1455);
+;// CONCATENATED MODULE: ./src/chainctl/cachecopy.ts
+// The copy of a cached chainctl into the job's own folder, hashed as it is written: the bytes
+// checked are the bytes that will run, whatever happens to the tool cache's file meanwhile.
+
+
+
+// Two 1 MiB buffers in turn: streams took a fresh 64 KiB buffer for each of a 64 MiB file's 1024
+// chunks (3.5 times the page faults) and twice the CPU, and the copy held chainctl's logins back.
+const COPY_CHUNK = 1024 * 1024;
+/** Writes all of `chunk` at `at`: a write may take fewer bytes than it was given. */
+async function writeAll(file, chunk, at) {
+    for (let done = 0; done < chunk.length;)
+        done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
+}
+/** Why a cached chainctl cannot be copied at all: it is named in place of its sha256. */
+class Uncopyable extends Error {
+}
+/**
+ * Opens the cached chainctl if it is a regular file no larger than `maxBytes`, and returns its
+ * size: on a shared runner another job can put a named pipe (an open would wait for a writer for
+ * ever) or a link to /dev/zero (a copy that fills the disk) in its place. Non-blocking: a pipe
+ * opens at once, to be refused.
+ */
+async function openCached(from, maxBytes) {
+    const source = await (0,external_node_fs_promises_.open)(from, external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0));
+    const stat = await source.stat().catch((err) => source.close().then(() => Promise.reject(err)));
+    const limit = `over the ${maxBytes / (1024 * 1024)} MiB limit`;
+    const refused = !stat.isFile() ? 'not a regular file' : stat.size > maxBytes ? `${stat.size} bytes, ${limit}` : undefined;
+    if (refused)
+        await source.close().then(() => Promise.reject(new Uncopyable(refused)));
+    return [source, stat.size];
+}
+/**
+ * Copies `from` to `to`, a new file (0600), in one pass, hashing the bytes written: the copy's
+ * sha256. A chunk is read and hashed while the one before it is being written. No more than the
+ * size the file had when opened is read: a file still growing ends there.
+ */
+async function copyHashing(from, to, maxBytes) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const [source, size] = await openCached(from, maxBytes);
+    const copy = await (0,external_node_fs_promises_.open)(to, 'wx', 0o600).catch((err) => source.close().then(() => Promise.reject(err)));
+    let writing = Promise.resolve();
+    try {
+        const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
+        for (let at = 0, turn = 0; at < size; turn ^= 1) {
+            const { bytesRead } = await source.read(buffers[turn], 0, Math.min(COPY_CHUNK, size - at), at); // not the buffer being written
+            if (bytesRead === 0)
+                break;
+            const chunk = buffers[turn].subarray(0, bytesRead);
+            hash.update(chunk);
+            await writing;
+            writing = writeAll(copy, chunk, at);
+            at += bytesRead;
+        }
+        await writing;
+    }
+    finally {
+        await writing.catch(() => undefined); // after a failed read: no write left running on a closed file
+        await Promise.all([source.close(), copy.close()]);
+    }
+    return hash.digest('hex');
+}
+
 ;// CONCATENATED MODULE: ./src/chainctl/install.ts
 // Installs chainctl through the tool cache in two steps, so that the caller decides when to keep
 // it: fetch (resolve the version, then a cache hit or a download, into a folder of the job's own,
@@ -232,50 +295,16 @@ async function published(base, files, version, opts) {
         throw new ReleaseError(`chainctl_checksums.txt of ${version} lists no checksum for ${files.join(' or ')}`);
     return listed;
 }
-// Two 1 MiB buffers in turn: streams took a fresh 64 KiB buffer for each of a 64 MiB file's 1024
-// chunks (3.5 times the page faults) and twice the CPU, and the copy held chainctl's logins back.
-const COPY_CHUNK = 1024 * 1024;
-/** Writes all of `chunk` at `at`: a write may take fewer bytes than it was given. */
-async function writeAll(file, chunk, at) {
-    for (let done = 0; done < chunk.length;)
-        done += (await file.write(chunk, done, chunk.length - done, at + done)).bytesWritten;
-}
-/**
- * Copies `from` to `to`, a new file (0600), in one pass, hashing the bytes written: the copy's
- * sha256. A chunk is read and hashed while the one before it is being written.
- */
-async function copyHashing(from, to) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    const source = await (0,external_node_fs_promises_.open)(from, 'r');
-    const copy = await (0,external_node_fs_promises_.open)(to, 'wx', 0o600).catch((err) => source.close().then(() => Promise.reject(err)));
-    let writing = Promise.resolve();
-    try {
-        const buffers = [Buffer.allocUnsafe(COPY_CHUNK), Buffer.allocUnsafe(COPY_CHUNK)];
-        for (let at = 0, turn = 0;; turn ^= 1) {
-            const { bytesRead } = await source.read(buffers[turn], 0, COPY_CHUNK, at); // not the buffer being written
-            if (bytesRead === 0)
-                break;
-            const chunk = buffers[turn].subarray(0, bytesRead);
-            hash.update(chunk);
-            await writing;
-            writing = writeAll(copy, chunk, at);
-            at += bytesRead;
-        }
-        await writing;
-    }
-    finally {
-        await writing.catch(() => undefined); // after a failed read: no write left running on a closed file
-        await Promise.all([source.close(), copy.close()]);
-    }
-    return hash.digest('hex');
-}
 /** Starts copying chainctl `version` from the tool cache to `path`, if the cache holds it. */
 function copyIfCached(tool, version, exe, path) {
     const dir = version && tool_cache/* find */.I6(tool, version, arch());
     if (!dir)
         return undefined;
     // Asynchronous, not copyFileSync: a 64 MiB copy must not stall the registry login running alongside.
-    return { dir, hashed: copyHashing((0,external_node_path_.join)(dir, exe), path).catch((err) => `unreadable (${err.code})`) };
+    return {
+        dir,
+        hashed: copyHashing((0,external_node_path_.join)(dir, exe), path, MAX_BINARY_BYTES).catch((err) => err instanceof Uncopyable ? err.message : `unreadable (${err.code})`),
+    };
 }
 /** The newest version of `tool` the tool cache holds for this runner's architecture. */
 const newestCached = (tool) => tool_cache/* evaluateVersions */.hX(tool_cache/* findAllVersions */.iq(tool, arch()), '*') || undefined;
