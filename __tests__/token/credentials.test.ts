@@ -72,6 +72,27 @@ describe('registry credentials from the job OIDC token', () => {
     expect(printed()).toContain(`Exchanging it at https://issuer.enforce.dev for identity ${IDENTITY} (audience cgr.dev)`)
   })
 
+  it('say what they ask for, and warn on each retry of the runner and the STS', async () => {
+    // The runner's token endpoint fails once, then passes the request on to the stand-in.
+    let calls = 0
+    const runner = createServer(async (req, res) => {
+      if (calls++ === 0) return void res.writeHead(503).end()
+      const url = new URL(req.url ?? '/', github.env.ACTIONS_ID_TOKEN_REQUEST_URL)
+      const answer = await fetch(url, { headers: { Authorization: req.headers.authorization ?? '' } })
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(await answer.text())
+    })
+    await new Promise<void>((r) => runner.listen(0, '127.0.0.1', r))
+    process.env.ACTIONS_ID_TOKEN_REQUEST_URL = `http://127.0.0.1:${(runner.address() as AddressInfo).port}/_apis/token`
+    sts.faults.push({ status: 503 })
+    await expect(getCredentials(oidc())).resolves.toMatchObject({ identity: IDENTITY })
+    runner.closeAllConnections()
+    await new Promise((r) => runner.close(r))
+    const log = printed()
+    expect(log).toContain("Requesting the job's OIDC token for audience issuer.enforce.dev\n")
+    expect(log).toMatch(/^::warning::GitHub OIDC token endpoint .*503.*; retry 1\/\d+ in /m)
+    expect(log).toMatch(/^::warning::Chainguard STS .*503.*; retry 1\/\d+ in /m)
+  })
+
   it('show the claims the job presented when the identity refuses them, with the identity that would match', async () => {
     const other = '4cf15780a13a9b6576d8b357e6524554c8c12a18/0000000000000002'
     sts.options.identities[other] = { issuer: GITHUB_ISSUER, subject: 'repo:acme/other:ref:refs/heads/main' }

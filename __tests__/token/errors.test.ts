@@ -20,6 +20,9 @@ describe('STS error mapping', () => {
   })
 
   it('gives a hint for every 5xx and none for a status it has no advice for', () => {
+    expect(describeStsFailure(503, '{"code":14,"message":"down"}')).toMatch(
+      /^Chainguard STS refused the token exchange: HTTP 503 Unavailable: down /,
+    )
     expect(describeStsFailure(500, '{"code":13,"message":"boom"}')).toBe(
       'Chainguard STS refused the token exchange: HTTP 500 Internal: boom (the STS is failing; retry the job later)',
     )
@@ -140,5 +143,22 @@ describe('subjectHint', () => {
     expect(hint('system:serviceaccount:ns:sa')).toBeUndefined()
     expect(hint('repo:acme/app:workflow_dispatch')).toBeUndefined()
     expect(subjectHint({ iss: GH, sub: 'repo:acme/app:pull_request' })).toBeUndefined() // no audience to name
+  })
+
+  it('reads only a whole GitHub subject: no prefix, no trailing line, ids only where both parts have one', () => {
+    expect(hint('xrepo:acme/app:ref:refs/heads/main')).toBeUndefined()
+    expect(hint('repo:acme/app:ref:refs/heads/main\nrepo:acme/app:pull_request')).toBeUndefined()
+    // Immutable only when owner and repository both end in @<digits>.
+    expect(hint('repo:acme@1/app:ref:refs/heads/main')).toMatch(/^sub is the branch form for main: .*create app-ci /)
+    expect(hint('repo:acme/app@2:ref:refs/heads/main')).toMatch(
+      /^sub is the branch form for main: .*create app-ci .*--subject=repo:acme\/app@2:/,
+    )
+    expect(hint('repo:acme@1x/app@2:ref:refs/heads/main')).toMatch(/^sub is the branch form/)
+    expect(hint('repo:a\nacme@1/app@2:pull_request')).toMatch(/^sub is the pull request form/)
+    // A queue branch only in full: not inside another ref, not with more after the head sha.
+    expect(hint('repo:acme/app:xref:refs/heads/gh-readonly-queue/main/pr-1-ab')).toBeUndefined()
+    expect(hint('repo:acme/app:ref:refs/heads/gh-readonly-queue/main/pr-1-abz')).toMatch(
+      /^sub is the branch form for gh-readonly-queue\/main\/pr-1-abz: .*--subject=repo:acme\/app:ref:refs\/heads\/gh-readonly-queue\/main\/pr-1-abz /,
+    )
   })
 })
