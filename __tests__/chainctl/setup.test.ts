@@ -166,6 +166,15 @@ describe('chainctl set up alongside the registry login', () => {
     expect(steps.map((s) => s.kind)).toEqual(['remove', 'chainctl-logout'])
   })
 
+  it('fails only once its own work is done: nothing it started reaches PATH or the cache after', async () => {
+    process.env.REFUSE = `${IDENTITY} -v=0`
+    const { a } = alongside(OIDC, new Promise((resolve) => setTimeout(resolve, 300)))
+    await expect(setupChainctl(inputs(), a)).rejects.toThrow('chainctl auth login failed')
+    const atFailure = [onPath(), readdirSync(process.env.RUNNER_TOOL_CACHE ?? '')]
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect([onPath(), readdirSync(process.env.RUNNER_TOOL_CACHE ?? '')]).toEqual(atFailure)
+  })
+
   it("retries a login the STS was too busy for, in the step's log", async () => {
     process.env.BUSY = join(runner, 'busy')
     const { a, lines } = alongside(OIDC)

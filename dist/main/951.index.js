@@ -504,6 +504,8 @@ async function setupChainctl(c, a) {
         // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
         if (logsIn && !a.logout)
             (0,state/* remember */.kY)({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env });
+        // Settle before failing: nothing of this step may still be caching or editing PATH after it.
+        await kept.catch(() => undefined);
         throw err;
     }
     finally {

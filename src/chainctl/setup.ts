@@ -130,6 +130,8 @@ export async function setupChainctl(c: ChainctlOptions, a: Alongside): Promise<I
   } catch (err) {
     // `logout: false` keeps chainctl logged in for the later steps of a run that succeeds, not of this one.
     if (logsIn && !a.logout) remember({ kind: 'chainctl-logout', chainctl: fetched.path, env: fetched.env } satisfies ChainctlUndo)
+    // Settle before failing: nothing of this step may still be caching or editing PATH after it.
+    await kept.catch(() => undefined)
     throw err
   } finally {
     // Not on PATH, and nothing for the post step to log out with: the copy goes at once.
