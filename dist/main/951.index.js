@@ -396,8 +396,7 @@ async function keepChainctl(f, warn = core/* warning */.$e) {
 }
 /** Removes the job's copy and its folder. */
 function dropChainctl(f) {
-    if (f.staging)
-        (0,external_node_fs_.rmSync)(f.staging, { recursive: true, force: true });
+    (0,external_node_fs_.rmSync)(f.staging, { recursive: true, force: true });
 }
 
 // EXTERNAL MODULE: ./src/util/state.ts

@@ -200,5 +200,5 @@ export async function keepChainctl(f: Fetched, warn: (line: string) => void = co
 
 /** Removes the job's copy and its folder. */
 export function dropChainctl(f: Pick<Fetched, 'staging'>): void {
-  if (f.staging) rmSync(f.staging, { recursive: true, force: true })
+  rmSync(f.staging, { recursive: true, force: true })
 }

@@ -1,0 +1,46 @@
+// The bar the weekly mutation workflow holds the shards to, added up from Stryker's JSON reports.
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDirs } from '../../test/tempdirs.ts'
+
+const dir = tempDirs('mutation-score-')
+const mutant = (status: string, line = 1) => ({ status, mutatorName: 'StringLiteral', replacement: '""', location: { start: { line } } })
+const report = (files: Record<string, string[]>) => {
+  const path = join(dir(), 'mutation.json')
+  const entries = Object.entries(files).map(([f, statuses]) => [`/work/x/${f}`, { mutants: statuses.map((s, i) => mutant(s, i + 1)) }])
+  writeFileSync(path, JSON.stringify({ files: Object.fromEntries(entries) }))
+  return path
+}
+const score = (...reports: string[]) => {
+  const run = spawnSync(process.execPath, ['scripts/mutation-score.mjs', ...reports, '--survivors'], { encoding: 'utf8', env: {} })
+  return { status: run.status, out: run.stdout }
+}
+const many = (n: number, status: string) => Array<string>(n).fill(status)
+
+describe('mutation-score', () => {
+  it('counts timeouts as caught and leaves mutants no test reaches out of the score', () => {
+    const { status, out } = score(
+      report({ 'src/net/http.ts': [...many(8, 'Killed'), 'Timeout', 'Survived', 'NoCoverage', 'CompileError'] }),
+    )
+    expect(out).toContain('| src/net/http.ts | 9 | 1 | 1 | 90.0% |')
+    expect(out).toContain('- src/net/http.ts:10 StringLiteral: ""')
+    expect(out).toContain('Meets the bar.')
+    expect(status).toBe(0)
+  })
+
+  it('fails a pure module below 95% and all files below 90%, naming each', () => {
+    const { status, out } = score(
+      report({ 'src/token/jwt.ts': [...many(18, 'Killed'), 'Survived', 'Survived'], 'src/main.ts': many(5, 'Survived') }),
+    )
+    expect(out).toContain('| src/token/jwt.ts (pure) | 18 | 2 | 0 | 90.0% |')
+    expect(out).toContain('Below the bar: all 72.0% < 90%; src/token/jwt.ts 90.0% < 95%')
+    expect(status).toBe(1)
+  })
+
+  it('adds up the shards of one run', () => {
+    const a = report({ 'src/inputs.ts': many(19, 'Killed') })
+    const b = report({ 'src/util/lock.ts': [...many(3, 'Killed'), 'Survived'] })
+    expect(score(a, b).out).toContain('| **all** | 22 | 1 | 0 | **95.7%** |')
+  })
+})
