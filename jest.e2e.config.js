@@ -2,4 +2,4 @@
 // (every file binds the stand-ins' real host names on :443).
 import base from './jest.config.js'
 
-export default { ...base, roots: ['<rootDir>/test/e2e'], testTimeout: 60000, verbose: true }
+export default { ...base, roots: ['<rootDir>/test/e2e'], testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 60000, verbose: true }
