@@ -135,6 +135,9 @@ describe('chainctl on Linux, through the tool cache', () => {
   it('fails on a release that lists no build for the runner, or has no such file, leaving nothing staged', async () => {
     site.files = { ...release('0.2.50'), '/chainctl/0.2.50/chainctl_checksums.txt': Buffer.from(`${sha(BIN)}  chainctl_linux_arm64\n`) }
     expect((await failure(fetch())).message).toBe('chainctl_checksums.txt of 0.2.50 lists no checksum for chainctl_linux_x86_64')
+    Object.assign(process.env, { RUNNER_OS: 'Windows', RUNNER_ARCH: 'ARM64' }) // either of two builds would do
+    expect((await failure(fetch())).message).toMatch(/lists no checksum for chainctl_windows_arm64\.exe or chainctl_windows_x86_64\.exe$/)
+    Object.assign(process.env, { RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64' })
     site.files = { '/chainctl/0.2.50/chainctl_checksums.txt': release('0.2.50')['/chainctl/0.2.50/chainctl_checksums.txt'] }
     expect((await failure(fetch())).message).toBe(`Downloading ${options().downloadUrl}/0.2.50/chainctl_linux_x86_64 failed: HTTP 404`)
     expect(staged()).toEqual([])
