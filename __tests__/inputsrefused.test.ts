@@ -163,6 +163,11 @@ describe('parseInputs', () => {
       { username: ID, password: 'p', 'setup-python-keyring': 'true' },
       /^Input 'setup-python-keyring' needs 'identity'/,
     ],
+    [
+      'setup-python-keyring not a boolean',
+      { identity: ID, 'setup-python-keyring': 'yes' },
+      /^Input 'setup-python-keyring' must be true or false; got "yes"$/,
+    ],
     ['an overlong boolean', { identity: ID, 'job-summary': 'true'.padEnd(300) }, /^Input 'job-summary' must be at most 260/],
   ]
   it.each(bad)('rejects %s with a one-line error naming the input', (_name, values, message) => {

@@ -72,4 +72,18 @@ describe('writeSummary', () => {
       expect(summary).toContain(`<td>${cell}</td>`)
     expect(summary).toContain(`<tr><th>Image checked</th><th>Digest</th></tr><tr><td>acme/a</td><td><code>${digest}</code></td></tr>`)
   })
+
+  it('heads its table, labels every row, and draws the timeline one phase a line', async () => {
+    const two = [...phases, { name: 'login', start: 10, end: 20 }]
+    await writeSummary({ identity: 'ab/cd', registry: 'cgr.dev', via: [], libraries: { java: ['maven'] }, phases: two })
+    const summary = readFileSync(file, 'utf8')
+    expect(summary).toMatch(/^<h3>setup-chainctl<\/h3>\n<table>/)
+    for (const [name, cell] of [
+      ['Identity', 'ab/cd'],
+      ['Registry', 'cgr.dev'],
+      ['Chainguard Libraries', 'java (maven)'],
+    ])
+      expect(summary).toContain(`<th>${name}</th><td>${cell}</td>`)
+    expect(summary).toContain(`Timings, in ms since the step started:\n<pre><code>${timeline(two).join('\n')}</code></pre>`)
+  })
 })

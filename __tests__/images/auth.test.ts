@@ -88,6 +88,12 @@ it('sends the login as Basic to a registry that asks for it, and nothing to one 
   expect(stub.log).toEqual(['GET /v2/ -', 'HEAD /v2/a/x/manifests/latest -'])
 })
 
+it('takes a Basic challenge that names no realm: realm is a Bearer need only', async () => {
+  stub.challenge = 'Basic'
+  expect(await run('a/x')).toEqual({ 'a/x': DIGEST })
+  expect(stub.log).toEqual(['GET /v2/ -', 'HEAD /v2/a/x/manifests/latest Basic'])
+})
+
 it('never sends the login in the clear to a realm on another host', async () => {
   stub.challenge = 'Bearer realm="http://elsewhere.example/token",service="test"'
   expect(await failure('a/x\nb/y')).toBe(

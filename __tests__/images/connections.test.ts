@@ -1,8 +1,19 @@
 // The image check's connections to a registry on loopback: reused, kept past the deadlines of the
-// requests they served, and never more checks at once than `concurrency`.
-import { DIGEST, fast, retries, run, stub, useStubRegistry } from '../../test/checkregistry.ts'
+// requests they served (over https too), and never more checks at once than `concurrency`.
+import { jest } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import tls from 'node:tls'
+import { checkImages } from '../../src/images/check.js'
+import { parseReferences } from '../../src/images/reference.js'
+import { DIGEST, fast, MANIFEST, retries, run, stub, useStubRegistry } from '../../test/checkregistry.ts'
+import { ensurePki } from '../../test/sandbox/pki.ts'
+import { tempDirs } from '../../test/tempdirs.ts'
 
 useStubRegistry()
+const scratch = tempDirs('image-connections-')
 
 it('reuses its connections: one for a check of images one after another', async () => {
   expect(await run('a/x:1\na/x:2\nb/y', { concurrency: 1 })).toEqual({ 'a/x:1': DIGEST, 'a/x:2': DIGEST, 'b/y': DIGEST })
@@ -28,4 +39,29 @@ it('checks 20 images at once, and never more than `concurrency`', async () => {
   stub.maxInFlight = 0
   await run(list, { concurrency: 8 })
   expect(stub.maxInFlight).toBe(8)
+})
+
+it('reuses its connection to an https registry too, as it does over http', async () => {
+  const pki = ensurePki(join(scratch(), 'pki'))
+  let connections = 0
+  const server = createServer({ key: readFileSync(pki.tlsKey), cert: readFileSync(pki.tlsCert) }, (req, res) =>
+    req.url === '/v2/'
+      ? void res.writeHead(200).end('{}')
+      : void res.writeHead(200, { 'Content-Length': MANIFEST.length, 'Docker-Content-Digest': DIGEST }).end(),
+  ).on('secureConnection', () => connections++)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const at = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  // The server's certificate is the sandbox CA's, which this process trusts instead of the system's.
+  const [connect, ca] = [tls.connect, readFileSync(pki.caCert)]
+  jest.spyOn(tls, 'connect').mockImplementation(((options: tls.ConnectionOptions) => connect({ ...options, ca })) as typeof tls.connect)
+  const login = { registry: at, identity: 'ab/cd', username: '_token', secret: 's', pullToken: false }
+  const checking = checkImages(parseReferences('a/x:1\na/x:2\nb/y', at), login, {
+    concurrency: 1,
+    policy: fast,
+    mask: () => undefined,
+    onRetry: () => undefined,
+  })
+  const digests = await checking.finally(() => (server.closeAllConnections(), new Promise((resolve) => server.close(resolve))))
+  expect(Object.values(digests)).toEqual([DIGEST, DIGEST, DIGEST])
+  expect(connections).toBe(1) // the challenge and three HEADs, on one TLS connection
 })

@@ -22,4 +22,6 @@ it('hashes the manifest when HEAD brings no Docker-Content-Digest, within a size
 it('refuses a manifest whose digest is not the one asked for', async () => {
   const other = `sha256:${'1'.repeat(64)}`
   expect(await failure(`a/x@${other}`)).toMatch(new RegExp(`a/x@${other}: unexpected answer: .* served manifest ${DIGEST} for ${other}$`))
+  // From the HEAD alone: a sha256 reference is never fetched (a GET of a manifest counts as a pull).
+  expect(stub.log.filter((l) => l.startsWith('GET /v2/a/x/'))).toEqual([])
 })

@@ -23,6 +23,8 @@ it.each([
   ['https://cgr.dev:8443/', 'cgr.dev:8443', true],
   ['https://example.com/', 'cgr.dev,,example.org', false],
   ['https://cgr.dev./', 'example.org,,', false],
+  // A name ending in a dot (a fully qualified one) matches itself, as in Go.
+  ['https://cgr.dev./', 'cgr.dev.', true],
   ['https://example.com/', '', false],
   // A port goes with the URL's scheme: 80 for http, 443 for https.
   ['http://cgr.dev/', 'cgr.dev:80', true],

@@ -184,6 +184,16 @@ describe('Chainguard STS client', () => {
     await new Promise((r) => odd.close(r))
   })
 
+  it('names no kind of body when the STS sends no Content-Type', async () => {
+    const bare = createServer((_req, res) => res.writeHead(409).end('conflict'))
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`
+    await expect(
+      exchangeToken({ issuer: url, identity: IDENTITY, audience: 'cgr.dev', idToken: 'x.y.z' }, { policy: fast }),
+    ).rejects.toThrow(new StsError('Chainguard STS answered HTTP 409 with an unexpected body, not a grpc-gateway status', 409))
+    await new Promise((r) => bare.close(r))
+  })
+
   it('answers a JSON body like the real issuer: audience must be specified', async () => {
     const res = await fetch(`${sts.url}/sts/exchange`, {
       method: 'POST',
