@@ -106,6 +106,9 @@ describe('one config entry, set and undone', () => {
     expect(mode(join(home, '.docker'))).toBe(0o700)
     expect(restoreEntry(undo)).toBe('removed')
     expect(readdirSync(home)).toEqual([])
+    const nested = set(join(home, 'a', 'b', 'config.json'), OURS) // DOCKER_CONFIG two folders down
+    expect(restoreEntry(nested)).toBe('removed')
+    expect(readdirSync(home)).toEqual([])
   })
 
   it('writes through a symbolic link to its target and undoes there, the link kept', () => {
@@ -151,6 +154,14 @@ describe('one config entry, set and undone', () => {
     rmSync(file)
     expect(restoreEntry(undo)).toBe('gone')
     expect(readdirSync(d).filter((f) => f.startsWith('config.json'))).toEqual([])
+  })
+
+  it('a step removed the config folder: nothing to undo, and no folder made again', () => {
+    const home = dir()
+    const undo = set(join(home, '.docker', 'config.json'), OURS)
+    rmSync(join(home, '.docker'), { recursive: true })
+    expect(restoreEntry(undo)).toBe('gone')
+    expect(readdirSync(home)).toEqual([])
   })
 
   it.each([

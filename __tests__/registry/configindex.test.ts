@@ -45,6 +45,15 @@ describe('one config entry, set and undone', () => {
     expect(read(file)).toEqual({ auths: {} })
   })
 
+  it('with the index removed and the entry logged out since, there is nothing to undo', () => {
+    const file = join(dir(), 'config.json')
+    const undo = set(file, OURS)
+    rmSync(`${file}.setup-chainctl.json`)
+    writeFileSync(file, '{"auths": {}}')
+    expect(restoreEntry(undo)).toBe('gone')
+    expect(readFileSync(file, 'utf8')).toBe('{"auths": {}}')
+  })
+
   it.each([
     ['the runner temp folder itself', () => dir()],
     ['a folder named like a run folder but not one', () => mkdtempSync(join(dir(), 'setup-chainctl-x'))],

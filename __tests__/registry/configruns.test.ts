@@ -100,6 +100,23 @@ describe('one config entry, set and undone', () => {
       expect(entry()).toEqual(USERS) // what the user had before either
     })
 
+    it('a step logged out: an earlier run leaves the entry out while a later one runs, and the last puts back the user entry', () => {
+      const [a, b] = [set(file, OURS), set(file, OTHER)]
+      writeFileSync(file, '{"auths": {}}') // docker logout cgr.dev
+      expect(restoreEntry(a)).toBe('gone') // the job still running decides
+      expect(entry()).toBeUndefined()
+      expect(restoreEntry(b)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
+    it('a step logged out and a later run was killed: the user entry comes back, as no running job is above this one', () => {
+      const [a, killed] = [set(file, OURS), set(file, OTHER)]
+      rmSync(killed.folder, { recursive: true })
+      writeFileSync(file, '{"auths": {}}')
+      expect(restoreEntry(a)).toBe('restored')
+      expect(entry()).toEqual(USERS)
+    })
+
     it('two credential-helper registrations: the user helper comes back', () => {
       writeFileSync(file, JSON.stringify({ credHelpers: { 'cgr.dev': 'cgr' } }))
       const first = set(file, 'setup-chainctl', runFolder(), 'credHelpers')

@@ -15,6 +15,15 @@ describe('credential helper logic', () => {
     expect(needsRefresh(undefined, 0)).toBe(true)
   })
 
+  it('measures a short lifetime from the issue time, not from the epoch', () => {
+    const iat = 1_800_000_000
+    const tenMinutes = { token: 't', iat, exp: iat + 600 } // refreshed at 300 s left, not at once
+    expect(needsRefresh(tenMinutes, iat + 299)).toBe(false)
+    const twoMinutes = { token: 't', iat, exp: iat + 120 }
+    expect(needsRefresh(twoMinutes, iat + 59)).toBe(false)
+    expect(needsRefresh(twoMinutes, iat + 61)).toBe(true)
+  })
+
   it('reads the registry host from what docker passes', () => {
     expect(registryHost('cgr.dev')).toBe('cgr.dev')
     expect(registryHost('https://cgr.dev')).toBe('cgr.dev')
@@ -22,6 +31,9 @@ describe('credential helper logic', () => {
     expect(registryHost('HTTPS://cgr.dev')).toBe('cgr.dev')
     expect(registryHost('localhost:5000')).toBe('localhost:5000')
     expect(registryHost('https://index.docker.io/v1/')).toBe('index.docker.io')
+    // as a person types it to the helper (echo cgr.dev | docker-credential-setup-chainctl get)
+    expect(registryHost('cgr.dev\n')).toBe('cgr.dev')
+    expect(registryHost(' https://cgr.dev')).toBe('cgr.dev')
   })
 })
 
@@ -135,6 +147,13 @@ describe('helper get', () => {
         async () => token,
       ),
     ).resolves.toBe(token)
+  })
+
+  it('reads back the settings installHelper wrote', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'helper-'))
+    const written = { issuer: 'https://i', identity: 'ab', registry: 'cgr.dev', audience: 'a', cacheFile: join(dir, 'token.json') }
+    installHelper(dir, '/action/dist/helper/index.js', written, { token: 'tok', iat: 1, exp: 2 }, 'linux')
+    expect(loadSettings(join(dir, 'settings.json'))).toEqual(written)
   })
 
   it("says the job's post step has run when its settings are gone", () => {

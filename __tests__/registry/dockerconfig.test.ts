@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals'
 import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -86,6 +87,15 @@ describe('docker config files', () => {
     expect(readFileSync(file, 'utf8')).toBe(`{"psFormat":"a${escape}b \\u003c\\u003e\\u0026","credHelpers":{}}`)
   })
 
+  it("writes < > & as they are in a file without Go's escapes", () => {
+    const file = join(dir(), 'config.json')
+    writeFileSync(file, '{"psFormat": "{{.ID}} <{{.Names}}> & more"}')
+    const loaded = loadConfig(file)
+    loaded.config.credHelpers = {}
+    saveConfig(file, loaded, 0o600)
+    expect(readFileSync(file, 'utf8')).toBe('{"psFormat":"{{.ID}} <{{.Names}}> & more","credHelpers":{}}')
+  })
+
   it('makes the folder of a secret file 0700 when it is not there, and gives the file its mode whatever the umask', () => {
     const file = join(dir(), 'new', 'deeper', 'secret.json')
     const umask = process.umask(0o077)
@@ -108,6 +118,19 @@ describe('docker config files', () => {
     chownSync(made, 5151, 5252)
     writeSecretFile(made, '{"auths":{}}')
     expect([statSync(made).uid, statSync(made).gid]).toEqual([5151, 5252])
+  })
+
+  // A runner user may write in a folder another user owns (a group-writable config): chown would fail there.
+  ;(process.getuid?.() === 0 ? it : it.skip)('not run as root, leaves the owner of a file it writes to the system', () => {
+    const d = dir()
+    chownSync(d, 4242, 4343)
+    const getuid = jest.spyOn(process, 'getuid').mockReturnValue(1001)
+    try {
+      writeSecretFile(join(d, 'config.json'), '{}')
+    } finally {
+      getuid.mockRestore()
+    }
+    expect(statSync(join(d, 'config.json')).uid).toBe(0) // this process's, not the folder's
   })
 
   it('finds the real file behind symbolic links, as docker does, dangling ones too', () => {
@@ -161,6 +184,8 @@ describe('docker config files', () => {
     const long = join(d, 'x'.repeat(250)) // the temp file's longer name is over the limit: the write itself fails
     expect(() => writeSecretFile(long, 'secret')).toThrow(/^ENAMETOOLONG/)
     expect(readdirSync(d)).toEqual(['config.json'])
+    // refused before the temp file exists (as a folder it may not write in refuses it): that error, not the cleanup's
+    expect(() => writeSecretFile(join(d, 'other.json'), 'secret', -1)).toThrow(/^The value of "mode" is out of range/)
   })
 
   it('refuses an auths that is not an object when reading what a CLI stored', () => {

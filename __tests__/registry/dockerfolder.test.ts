@@ -52,7 +52,21 @@ describe('docker config folders', () => {
     rmSync(to, { recursive: true, force: true }) // what the post step does: the links go, not what they point to
     expect(existsSync(join(from, 'contexts', 'meta'))).toBe(true)
     expect(isolateDockerConfig(dir(), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
-    expect(isolateDockerConfig(join(dir(), 'missing'), join(dir(), 'empty'), 'cgr.dev')).toBeUndefined()
+    const none = join(dir(), 'none')
+    expect(isolateDockerConfig(join(dir(), 'missing'), none, 'cgr.dev')).toBeUndefined()
+    expect(readdirSync(none)).toEqual(['config.json']) // no user folder: nothing to link
+  })
+
+  it('links a dangling link of the user folder as it is, without a warning', () => {
+    const from = dir()
+    const to = join(dir(), 'iso')
+    symlinkSync(join(from, 'removed-since'), join(from, 'contexts'))
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    isolateDockerConfig(from, to, 'cgr.dev')
+    const printed = out.mock.calls.map((c) => String(c[0]))
+    jest.restoreAllMocks()
+    expect(printed).toEqual([])
+    expect(lstatSync(join(to, 'contexts')).isSymbolicLink()).toBe(true)
   })
   it.each([
     ['a string', '"cgr.dev"'],
@@ -130,6 +144,11 @@ describe('choosing the docker config a job logs in to', () => {
       )
     expect(readdirSync(work)).toEqual([])
     expect(exported()).toEqual({})
+    // a store named by an empty string is none, as docker reads it; no store, nothing to refuse
+    for (const config of [{ credsStore: '' }, { auths: {} }]) {
+      writeFileSync(join(shared, 'config.json'), JSON.stringify(config))
+      expect(chooseDockerConfig(shared, 'cgr.dev', false, work, env)).toBe(shared)
+    }
     // a hosted runner is one job's: its config may keep logins in a store
     expect(chooseDockerConfig('~/.docker', 'cgr.dev', false, work, { ...env, RUNNER_ENVIRONMENT: 'github-hosted' })).toBe(
       join(home, '.docker'),
@@ -143,6 +162,11 @@ describe('choosing the docker config a job logs in to', () => {
     expect(printed.join('')).toContain(
       '::warning::The isolated docker config leaves out credsStore "osxkeychain": credentials kept in that store are not available in it.',
     )
+    printed.length = 0
+    const plain = runner(true, { psFormat: 'table' })
+    chooseDockerConfig('isolated', 'cgr.dev', false, plain.work, plain.env)
+    expect(printed.join('')).not.toContain('::warning::') // no store, nothing left out
+    expect(printed.join('')).not.toContain('credential helper') // none asked for
   })
 
   it("registers a credential helper only in a config of the job's own, a folder under RUNNER_TEMP named for it included", () => {
@@ -170,6 +194,10 @@ describe('choosing the docker config a job logs in to', () => {
     const jobs = join(env.RUNNER_TEMP!, 'auth.json')
     chooseDockerConfig('', 'cgr.dev', false, work, { ...env, REGISTRY_AUTH_FILE: jobs })
     expect(exported().REGISTRY_AUTH_FILE).toBeUndefined() // already the job's own: left as it is
+    writeFileSync(envFile, '')
+    const dockers = join(home, '.docker', 'config.json') // docker's own config, which the job's own replaces
+    chooseDockerConfig('', 'cgr.dev', false, work, { ...env, REGISTRY_AUTH_FILE: dockers })
+    expect(exported().REGISTRY_AUTH_FILE).toBe(join(work, 'docker', 'config.json'))
   })
 
   it('warns when the config named is inside the checkout, where an upload or a cache can pick the credential up', () => {
