@@ -200,4 +200,17 @@ describe('login', () => {
     await expect(login(c, inputs, IDENTITY, undefined, { onRetry: (l) => retries.push(l) })).rejects.toThrow(/could not be run: .*ENOENT/)
     expect(retries).toEqual([])
   })
+
+  it("runs chainctl with the job's config file and its own token cache, the identity, audience and verbosity as given", async () => {
+    const path = join(dir, 'chainctl')
+    writeFileSync(path, `#!/bin/sh\necho "$CHAINCTL_CONFIG|$XDG_CACHE_HOME|$*" > "${dir}/ran"\n`)
+    chmodSync(path, 0o755)
+    const c = { version: '0.2.50', path, fromCache: false, env: { XDG_CACHE_HOME: join(dir, 'cache') } }
+    const given = parseInputs((name) => ({ identity: IDENTITY, 'config-path': join(dir, 'c.yaml') })[name] ?? '').chainctl
+    delete process.env.CHAINCTL_CONFIG
+    await login(c, given, IDENTITY, 'apk.cgr.dev')
+    expect(readFileSync(join(dir, 'ran'), 'utf8')).toBe(
+      `${join(dir, 'c.yaml')}|${join(dir, 'cache')}|auth login --identity ${IDENTITY} --audience apk.cgr.dev -v=${given.verbosity}\n`,
+    )
+  })
 })

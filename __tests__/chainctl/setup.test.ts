@@ -22,6 +22,7 @@ const CHAINCTL = Buffer.from(
     'case "$*" in *"${REFUSE:-none}"*) echo "Error: rpc error: code = PermissionDenied desc = permission denied" >&2; exit 1;; esac\n',
 )
 let server: Server
+let busy = 0 // requests the download site answers 503
 const saved = { ...process.env }
 beforeAll(async () => {
   const files: Record<string, Buffer> = {
@@ -30,7 +31,10 @@ beforeAll(async () => {
     ),
     '/chainctl/0.2.50/chainctl_linux_x86_64': CHAINCTL,
   }
-  server = createServer((req, res) => void res.writeHead(files[req.url ?? ''] ? 200 : 404).end(files[req.url ?? '']))
+  server = createServer((req, res) => {
+    if (busy > 0 && busy--) return void res.writeHead(503).end()
+    res.writeHead(files[req.url ?? ''] ? 200 : 404).end(files[req.url ?? ''])
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 })
 afterAll(() => new Promise((resolve) => server.close(resolve)))
@@ -175,11 +179,13 @@ describe('chainctl set up alongside the registry login', () => {
     expect([onPath(), readdirSync(process.env.RUNNER_TOOL_CACHE ?? '')]).toEqual(atFailure)
   })
 
-  it("retries a login the STS was too busy for, in the step's log", async () => {
+  it("retries a download and a login the STS was too busy for, in the step's log", async () => {
     process.env.BUSY = join(runner, 'busy')
+    busy = 1
     const { a, lines } = alongside(OIDC)
     await setupChainctl(inputs(), a)
     expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([
+      expect.stringMatching(/^warning: chainctl download .*503.*; retry 1\/\d+ in /),
       expect.stringMatching(
         /^warning: chainctl auth login.* failed \(unavailable\): Error: rpc error: code = Unavailable desc = connection error; retry 1\/4 in /,
       ),
@@ -204,6 +210,7 @@ describe('chainctl set up alongside the registry login', () => {
     const { a } = alongside(OIDC, Promise.resolve(), false)
     await setupChainctl(inputs(), a)
     expect(ours().map((s) => s.kind)).toEqual(['remove'])
+    expect(readFileSync(join(runner, 'env'), 'utf8')).not.toContain('CHAINCTL_CONFIG') // no config-path given
   })
 
   it('installs but does not log in a pull-token login, which has no identity for chainctl', async () => {
@@ -219,12 +226,22 @@ describe('chainctl set up alongside the registry login', () => {
 
   it('caches nothing and puts nothing on PATH when the registry login fails', async () => {
     const refused = Promise.reject(new Error('docker login failed'))
-    const { a } = alongside(PULL_TOKEN, refused)
+    const { a } = alongside(PULL_TOKEN, refused, false)
     await expect(setupChainctl(inputs(), a)).rejects.toThrow('docker login failed')
     expect([onPath(), readdirSync(process.env.RUNNER_TOOL_CACHE ?? '')]).toEqual([[], []])
-    // Nothing logged in with it: the job's copy goes at once.
-    const [staging] = ours()
-    expect(existsSync(staging.path ?? '')).toBe(false)
+    // Nothing logged in with it, even with `logout: false`: the job's copy goes at once.
+    const [staging, ...more] = ours()
+    expect([existsSync(staging.path ?? ''), more]).toEqual([false, []])
+
+    // No credentials (the token exchange failed, and so the registry login): no login either.
+    const failed = Promise.reject(new Error('exchange failed'))
+    failed.catch(() => undefined) // rejected before setupChainctl awaits it
+    const noCreds = alongside(OIDC, failed)
+    await expect(setupChainctl(inputs(), { ...noCreds.a, creds: failed })).rejects.toThrow('exchange failed')
+    expect(ours().map((s) => [s.kind, existsSync(s.path ?? '')])).toEqual([
+      ['remove', false],
+      ['remove', false],
+    ])
 
     // Logged in: the copy stays for the post step's logout.
     const withIdentity = alongside(OIDC, Promise.reject(new Error('docker login failed')))
@@ -232,15 +249,5 @@ describe('chainctl set up alongside the registry login', () => {
     expect(onPath()).toEqual([])
     const kept = ours().find((s) => s.kind === 'chainctl-logout')
     expect(existsSync(kept?.chainctl ?? '')).toBe(true)
-  })
-})
-
-describe("the post step's chainctl logout", () => {
-  it('fails with what chainctl said', async () => {
-    const chainctl = join(dir(), 'chainctl')
-    writeFileSync(chainctl, '#!/bin/sh\necho working\necho "Error: no token to revoke" >&2\nexit 1\n', { mode: 0o700 })
-    await expect(logoutChainctl({ kind: 'chainctl-logout', chainctl })).rejects.toThrow(
-      'chainctl auth logout failed: Error: no token to revoke',
-    )
   })
 })
