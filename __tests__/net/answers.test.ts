@@ -62,6 +62,15 @@ async function selfSigned(host?: string): Promise<{ port: number; handshakes: ()
 
 const get = (url: string, opts: Partial<RequestOptions> = {}) => send({ method: 'GET', url }, { service: 'registry', policy, ...opts })
 
+describe('a request', () => {
+  it("names the action as its User-Agent, so a server's logs tell its requests apart", async () => {
+    const agents: Array<string | undefined> = []
+    const server = await serve((req, res) => (agents.push(req.headers['user-agent']), res.end('{}')))
+    await get(`${server}/v2/`)
+    expect(agents).toEqual(['setup-chainctl'])
+  })
+})
+
 describe('a streamed download', () => {
   it("hands the sink a 200's body only: an error page comes back as the answer, never as the content", async () => {
     const page = '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'
