@@ -26,8 +26,17 @@ if (reports.length === 0) {
 // Killed and Timeout are caught; Survived is not; NoCoverage, CompileError, RuntimeError and
 // Ignored are outside the score (no test reaches them, or the mutant never ran).
 const files = new Map()
+const read = (report) => {
+  try {
+    return JSON.parse(readFileSync(report, 'utf8')).files
+  } catch (err) {
+    // A shard that failed before writing its report, or a glob that matched nothing.
+    console.error(`mutation-score: no Stryker JSON report at ${report} (${err.code ?? err.message})`)
+    process.exit(2)
+  }
+}
 for (const report of reports) {
-  for (const [name, file] of Object.entries(JSON.parse(readFileSync(report, 'utf8')).files)) {
+  for (const [name, file] of Object.entries(read(report))) {
     const path = name.replace(/^.*?(?=src\/)/, '')
     const row = { killed: 0, survived: 0, noCoverage: 0, lines: [] }
     for (const m of file.mutants) {

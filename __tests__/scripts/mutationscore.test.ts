@@ -14,7 +14,7 @@ const report = (files: Record<string, string[]>) => {
 }
 const score = (...reports: string[]) => {
   const run = spawnSync(process.execPath, ['scripts/mutation-score.mjs', ...reports, '--survivors'], { encoding: 'utf8', env: {} })
-  return { status: run.status, out: run.stdout }
+  return { status: run.status, out: run.stdout, err: run.stderr }
 }
 const many = (n: number, status: string) => Array<string>(n).fill(status)
 
@@ -42,5 +42,11 @@ describe('mutation-score', () => {
     const a = report({ 'src/inputs.ts': many(19, 'Killed') })
     const b = report({ 'src/util/lock.ts': [...many(3, 'Killed'), 'Survived'] })
     expect(score(a, b).out).toContain('| **all** | 22 | 1 | 0 | **95.7%** |')
+  })
+
+  it('fails in one line, naming it, when a shard left no report', () => {
+    const { status, out, err } = score(join(dir(), 'shards/*/mutation.json'))
+    expect([status, out]).toEqual([2, ''])
+    expect(err).toMatch(/^mutation-score: no Stryker JSON report at .*shards\/\*\/mutation\.json \(ENOENT\)\n$/)
   })
 })
