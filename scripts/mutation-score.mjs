@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The mutation score per file of one or more Stryker JSON reports (the shards of a run), as a
 // markdown table, and whether it meets the bar: 90% of the mutants a test reaches killed over all
-// the files mutated, 95% in each pure module. usage: node scripts/mutation-score.mjs REPORT.json... [--survivors]
+// the files mutated, 95% in each pure module. usage: node scripts/mutation-score.mjs REPORT.json...
+// [--survivors] [--whole]; --whole: the reports are a run over all of src/, so a folder or pure
+// module missing from them (a shard that failed, tests no longer reaching a module) fails too.
 import { appendFileSync, readFileSync } from 'node:fs'
 
 const PURE = [
@@ -17,6 +19,8 @@ const BAR = { all: 90, pure: 95 }
 
 const args = process.argv.slice(2)
 const survivors = args.includes('--survivors')
+const whole = args.includes('--whole')
+const FOLDERS = ['src', 'src/chainctl', 'src/images', 'src/libraries', 'src/net', 'src/registry', 'src/token', 'src/util']
 const reports = args.filter((a) => !a.startsWith('--'))
 if (reports.length === 0) {
   console.error('usage: node scripts/mutation-score.mjs REPORT.json... [--survivors]')
@@ -47,6 +51,7 @@ for (const report of reports) {
         row.lines.push(`${path}:${m.location.start.line} ${m.mutatorName}: ${m.replacement ?? ''}`)
       }
     }
+    row.covered = row.killed + row.survived
     files.set(path, row) // a file in two shards: the later report stands
   }
 }
@@ -60,6 +65,11 @@ for (const [path, r] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
   const pure = PURE.includes(path)
   if (pure && pct(r) < BAR.pure) short.push(`${path} ${pct(r).toFixed(1)}% < ${BAR.pure}%`)
   out.push(`| ${path}${pure ? ' (pure)' : ''} | ${r.killed} | ${r.survived} | ${r.noCoverage} | ${pct(r).toFixed(1)}% |`)
+}
+if (whole) {
+  const folders = new Set([...files.keys()].map((p) => p.slice(0, p.lastIndexOf('/'))))
+  for (const f of FOLDERS) if (!folders.has(f)) short.push(`no report for ${f}/`)
+  for (const p of PURE) if (!files.get(p)?.covered) short.push(`no test reaches ${p}`)
 }
 out.push(`| **all** | ${total.killed} | ${total.survived} | ${total.noCoverage} | **${pct(total).toFixed(1)}%** |`)
 if (pct(total) < BAR.all) short.unshift(`all ${pct(total).toFixed(1)}% < ${BAR.all}%`)

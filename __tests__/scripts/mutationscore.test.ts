@@ -13,7 +13,7 @@ const report = (files: Record<string, string[]>) => {
   return path
 }
 const score = (...reports: string[]) => {
-  const run = spawnSync(process.execPath, ['scripts/mutation-score.mjs', ...reports, '--survivors'], { encoding: 'utf8', env: {} })
+  const run = spawnSync(process.execPath, ['scripts/mutation-score.mjs', '--survivors', ...reports], { encoding: 'utf8', env: {} })
   return { status: run.status, out: run.stdout, err: run.stderr }
 }
 const many = (n: number, status: string) => Array<string>(n).fill(status)
@@ -48,5 +48,35 @@ describe('mutation-score', () => {
     const { status, out, err } = score(join(dir(), 'shards/*/mutation.json'))
     expect([status, out]).toEqual([2, ''])
     expect(err).toMatch(/^mutation-score: no Stryker JSON report at .*shards\/\*\/mutation\.json \(ENOENT\)\n$/)
+  })
+
+  it('fails a run over all of src/ that lacks a folder (a failed shard) or reaches no pure module', () => {
+    const folders = [
+      'src/x.ts',
+      'src/chainctl/a.ts',
+      'src/images/a.ts',
+      'src/libraries/a.ts',
+      'src/net/a.ts',
+      'src/registry/a.ts',
+      'src/token/a.ts',
+    ]
+    const pure = [
+      'inputs.ts',
+      'images/reference.ts',
+      'images/pullfailure.ts',
+      'token/errors.ts',
+      'token/jwt.ts',
+      'chainctl/release.ts',
+      'net/retry.ts',
+    ]
+    const files = Object.fromEntries([...folders, ...pure.map((p) => `src/${p}`)].map((f) => [f, ['Killed']]))
+    expect(score(report(files), '--whole')).toMatchObject({
+      status: 1,
+      out: expect.stringContaining('Below the bar: no report for src/util/\n'),
+    })
+    const all = report({ ...files, 'src/util/a.ts': ['Killed'], 'src/token/jwt.ts': ['NoCoverage'] })
+    expect(score(all, '--whole').out).toContain('Below the bar: no test reaches src/token/jwt.ts\n')
+    expect(score(report({ ...files, 'src/util/a.ts': ['Killed'] }), '--whole')).toMatchObject({ status: 0 })
+    expect(score(all).status).toBe(0) // a run of some files only: no such check
   })
 })
